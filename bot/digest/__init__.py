@@ -1,0 +1,1 @@
+"""Digests: compose (platform-neutral), schedule, and deliver through the outbox."""

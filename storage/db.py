@@ -1,0 +1,158 @@
+"""Engine factory, database URL handling and schema upgrades.
+
+No engine exists at import time: `Database.connect(url)` makes one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from bot.errors import ConfigError
+
+DEFAULT_SQLITE_FILE = "briefbot.db"
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def normalize_database_url(url: str | None, workdir: Path | None = None) -> str:
+    """Turn what a user or a hosting platform sets into an async SQLAlchemy URL.
+
+    Unset means a SQLite file in the working directory. `postgres://` and
+    `postgresql://` (as Heroku-style platforms set them) use asyncpg; libpq's
+    `sslmode` is translated to asyncpg's `ssl`.
+    """
+    if not url:
+        path = (workdir or Path.cwd()) / DEFAULT_SQLITE_FILE
+        return f"sqlite+aiosqlite:///{path}"
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    if scheme in ("postgres", "postgresql", "postgresql+psycopg2", "postgresql+psycopg", "postgresql+asyncpg"):
+        query = dict(parse_qsl(parts.query))
+        if "sslmode" in query:
+            mode = query.pop("sslmode")
+            if mode != "disable":
+                query["ssl"] = mode
+        return urlunsplit(("postgresql+asyncpg", parts.netloc, parts.path, urlencode(query), parts.fragment))
+    if scheme in ("sqlite", "sqlite+aiosqlite"):
+        # urlunsplit would drop the empty host of sqlite:///path, so keep the text.
+        return "sqlite+aiosqlite" + url.strip()[len(parts.scheme):]
+    raise ConfigError(f"DATABASE_URL: unsupported scheme '{parts.scheme}' (use postgresql://… or sqlite:///…)")
+
+
+def redact_url(url: str) -> str:
+    """The URL without its password, for logs and messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<database url>"
+
+
+@dataclass
+class Database:
+    """One engine and its session factory; `dialect` is 'sqlite' or 'postgresql'."""
+
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    write_sessions: async_sessionmaker[AsyncSession]
+    url: str
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @classmethod
+    def connect(cls, url: str | None = None, *, echo: bool = False, schema: str | None = None) -> "Database":
+        """`schema` (PostgreSQL only) puts every table in that schema: tests use it for isolation."""
+        full = normalize_database_url(url)
+        kwargs: dict = {"echo": echo, "pool_pre_ping": True}
+        if full.startswith("sqlite"):
+            kwargs["connect_args"] = {"timeout": 30}
+        else:
+            kwargs.update(pool_size=10, max_overflow=20)
+            if schema:
+                kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
+        engine = create_async_engine(full, **kwargs)
+        if engine.dialect.name == "sqlite":
+            _configure_sqlite(engine)
+        writer = engine.execution_options(briefbot_write=True)
+        return cls(
+            engine=engine,
+            sessions=async_sessionmaker(engine, expire_on_commit=False),
+            write_sessions=async_sessionmaker(writer, expire_on_commit=False),
+            url=full,
+        )
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A write transaction: committed on success, rolled back on error.
+
+        On SQLite it starts with BEGIN IMMEDIATE, so a second writer waits
+        (busy timeout) instead of failing on a lock upgrade.
+        """
+        async with self.write_sessions() as session, session.begin():
+            yield session
+
+    @contextlib.asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A read-only transaction; on SQLite in WAL mode it never blocks a writer."""
+        async with self.sessions() as session, session.begin():
+            yield session
+
+    async def upgrade(self) -> None:
+        """Bring the schema to the newest Alembic revision."""
+        async with self.engine.begin() as conn:
+            await conn.run_sync(_run_alembic_upgrade)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    # WAL lets readers (chat commands) run while the poller writes; the busy
+    # timeout makes a second writer wait instead of failing at once.
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:  # pragma: no cover - exercised by every test
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    # The driver's own transaction handling is switched off above so that BEGIN is
+    # ours: IMMEDIATE for writers takes the write lock up front (in WAL mode
+    # readers stay free), plain BEGIN for readers.
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn) -> None:  # pragma: no cover
+        immediate = conn.get_execution_options().get("briefbot_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def alembic_config(connection=None):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def _run_alembic_upgrade(sync_conn) -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(sync_conn), "head")
+
+
+def run_sync(coro):
+    """Run a coroutine from synchronous code (the CLI)."""
+    return asyncio.run(coro)

@@ -1,0 +1,105 @@
+"""Tables. Schema changes go through Alembic migrations in storage/migrations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from storage.types import UTCDateTime, utcnow
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[Any]: JSON()}
+
+
+class Feed(Base):
+    __tablename__ = "feeds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    poll_minutes: Mapped[int | None] = mapped_column(Integer)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    title: Mapped[str | None] = mapped_column(String(500))
+
+    # Conditional GET and change detection.
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    body_sha256: Mapped[str | None] = mapped_column(String(64))
+
+    # Health: what the last poll did and when the next one is due.
+    last_status: Mapped[str | None] = mapped_column(String(20))  # ok | not_modified | error
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_warning: Mapped[str | None] = mapped_column(Text)
+    last_http_status: Mapped[int | None] = mapped_column(Integer)
+    error_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_polled_at: Mapped[datetime | None]
+    last_ok_at: Mapped[datetime | None]
+    next_poll_at: Mapped[datetime | None] = mapped_column(index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Item(Base):
+    __tablename__ = "items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Stable identity across polls and feeds: canonical link, else feed-scoped guid, else content.
+    identity: Mapped[str] = mapped_column(String(80), unique=True)
+    url: Mapped[str | None] = mapped_column(String(2000))
+    title: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    author: Mapped[str | None] = mapped_column(String(300))
+    published_at: Mapped[datetime] = mapped_column(index=True)
+    date_is_fallback: Mapped[bool] = mapped_column(Boolean, default=False)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    # Classification (bot/classify): filled at ingest, refreshed by `briefbot reclassify`.
+    relevant: Mapped[bool | None] = mapped_column(Boolean, index=True)
+    themes: Mapped[list[Any] | None]
+    scores: Mapped[dict[str, Any] | None]
+    stance: Mapped[str | None] = mapped_column(String(20))
+    evidence: Mapped[list[Any] | None]
+    classifier_version: Mapped[str | None] = mapped_column(String(40))
+
+    sources: Mapped[list["ItemSource"]] = relationship(back_populates="item", cascade="all, delete-orphan")
+
+
+class ItemSource(Base):
+    """Which feeds carried an item: one article in two feeds is one item with two rows here."""
+
+    __tablename__ = "item_sources"
+
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
+    feed_id: Mapped[int] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"), primary_key=True, index=True)
+    guid: Mapped[str | None] = mapped_column(String(2000))
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    item: Mapped[Item] = relationship(back_populates="sources")
+
+
+class ItemTheme(Base):
+    """One row per (item, theme) the classifier assigned, for fast per-theme queries."""
+
+    __tablename__ = "item_themes"
+
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
+    theme: Mapped[str] = mapped_column(String(40), primary_key=True)
+    score: Mapped[float] = mapped_column(Float)
+    published_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_item_themes_theme_published", "theme", "published_at"),)
