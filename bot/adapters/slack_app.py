@@ -1,0 +1,257 @@
+"""The Slack app: slack-bolt's AsyncApp wired to the command core.
+
+Handlers only translate: a Slack payload becomes text plus a ChatContext, the
+core answers with a Reply, slack_render turns it into Block Kit. `build_app`
+makes a fresh app (no global app), so tests and `briefbot run` build their own.
+
+Slack wants every request acknowledged within 3 seconds. The slash command
+runs the core with a deadline: a reply ready in time is the acknowledgement
+itself; otherwise the acknowledgement is "Working on it…" and the reply follows
+through the request's response_url.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
+from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from bot.adapters.slack_install import WorkspaceRemovedCallback, on_workspace_removed
+from bot.adapters.slack_render import SHARE_ACTION_ID, MAX_BUTTON_VALUE, Message, render_reply
+from bot.commands import CommandCore
+from bot.errors import ConfigError
+from bot.reply import ChatContext, Reply
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SLASH_COMMAND = "/brief"
+EVENTS_PATH = "/slack/events"
+COMMAND_DEADLINE = 2.0  # seconds; leaves a second of Slack's three for the network
+WORKING_TEXT = "Working on it…"
+
+# Bot scopes the app asks for at installation (keep in step with slack/manifest.yml).
+BOT_SCOPES = (
+    "commands",  # the /brief slash command
+    "chat:write",  # digests and shared answers
+    "chat:write.public",  # digests to public channels the bot was not invited to
+    "channels:history",  # find an already posted digest by its metadata after a crash
+    "groups:history",  # the same in private channels
+)
+
+
+def check_settings(settings: Settings) -> None:
+    """One clear line for each way the Slack settings can be unusable."""
+    socket_mode = settings.slack_app_token is not None
+    if not socket_mode and settings.slack_signing_secret is None:
+        raise ConfigError(
+            "SLACK_SIGNING_SECRET is not set: copy it from your Slack app's Basic Information page "
+            "(or set SLACK_APP_TOKEN to use Socket Mode)"
+        )
+    oauth = bool(settings.slack_client_id) or settings.slack_client_secret is not None
+    if oauth and not (settings.slack_client_id and settings.slack_client_secret is not None):
+        raise ConfigError("set both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for multi-workspace installation, or neither")
+    if not oauth and settings.slack_bot_token is None:
+        raise ConfigError(
+            "SLACK_BOT_TOKEN is not set: install the app to your workspace and copy its Bot User OAuth Token "
+            "(or set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for multi-workspace installation)"
+        )
+    if socket_mode and not settings.slack_app_token.get_secret_value().startswith("xapp-"):
+        raise ConfigError("SLACK_APP_TOKEN must be an app-level token (xapp-…) with the connections:write scope")
+
+
+def is_multi_workspace(settings: Settings) -> bool:
+    return bool(settings.slack_client_id and settings.slack_client_secret is not None)
+
+
+def managers_from(settings: Settings) -> frozenset[str]:
+    return frozenset(part.strip() for part in settings.slack_managers.split(",") if part.strip())
+
+
+def chat_context(team_id: str, channel_id: str, user_id: str, managers: frozenset[str]) -> ChatContext:
+    """Everyone in a channel may manage its subscriptions, unless BRIEFBOT_SLACK_MANAGERS names who may."""
+    return ChatContext(
+        platform="slack",
+        workspace=team_id or "",
+        channel=channel_id or "",
+        user=user_id or "",
+        can_manage=not managers or user_id in managers,
+    )
+
+
+def _response_fields(message: Message, reply: Reply) -> dict[str, Any]:
+    return {
+        "text": message["text"],
+        "blocks": message["blocks"],
+        "response_type": "ephemeral" if reply.private else "in_channel",
+    }
+
+
+def _messages_for(reply: Reply, command_text: str) -> list[Message]:
+    share = f"{SLASH_COMMAND} {command_text.strip()}"[:MAX_BUTTON_VALUE] if reply.private and reply.shareable else None
+    return render_reply(reply, share_value=share)
+
+
+def build_app(
+    settings: Settings,
+    core: CommandCore,
+    installation_store: AsyncInstallationStore | None = None,
+    *,
+    state_store: AsyncOAuthStateStore | None = None,
+    workspace_removed: WorkspaceRemovedCallback | None = None,
+    command_deadline: float = COMMAND_DEADLINE,
+) -> AsyncApp:
+    """A Slack app answering /brief with `core`.
+
+    Single workspace: SLACK_BOT_TOKEN. Multi-workspace: SLACK_CLIENT_ID and
+    SLACK_CLIENT_SECRET plus an installation store (installs at /slack/install).
+    `workspace_removed(team_id)` runs after a workspace uninstalls the app or
+    revokes its token, once its installation is deleted.
+    """
+    check_settings(settings)
+    signing_secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    managers = managers_from(settings)
+
+    if is_multi_workspace(settings):
+        if installation_store is None:
+            raise ConfigError("multi-workspace Slack needs an installation store")
+        oauth = AsyncOAuthSettings(
+            client_id=settings.slack_client_id,
+            client_secret=settings.slack_client_secret.get_secret_value(),
+            scopes=list(BOT_SCOPES),
+            installation_store=installation_store,
+            installation_store_bot_only=True,
+            state_store=state_store,
+        )
+        client = AsyncWebClient(base_url=settings.slack_api_url)
+        app = AsyncApp(
+            signing_secret=signing_secret,
+            client=client,
+            oauth_settings=oauth,
+            installation_store_bot_only=True,
+            logger=logging.getLogger("slack_bolt.briefbot"),
+        )
+    else:
+        client = AsyncWebClient(token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url)
+        app = AsyncApp(signing_secret=signing_secret, client=client, logger=logging.getLogger("slack_bolt.briefbot"))
+        installation_store = None
+
+    @app.command(SLASH_COMMAND)
+    async def brief(ack, body, respond) -> None:
+        text = body.get("text") or ""
+        ctx = chat_context(body.get("team_id", ""), body.get("channel_id", ""), body.get("user_id", ""), managers)
+        task = asyncio.ensure_future(core.run(text, ctx))
+        done, _ = await asyncio.wait({task}, timeout=command_deadline)
+        if task in done:
+            reply = task.result()
+            messages = _messages_for(reply, text)
+            await ack(**_response_fields(messages[0], reply))
+            for message in messages[1:]:
+                await respond(**_response_fields(message, reply), replace_original=False)
+            return
+        await ack(text=WORKING_TEXT, response_type="ephemeral")
+        reply = await task
+        messages = _messages_for(reply, text)
+        for index, message in enumerate(messages):
+            # A private answer takes the place of "Working on it…"; a public one is a new message.
+            replace = index == 0 and reply.private
+            await respond(**_response_fields(message, reply), replace_original=replace)
+
+    @app.action(SHARE_ACTION_ID)
+    async def share(ack, body, respond) -> None:
+        await ack()
+        action = (body.get("actions") or [{}])[0]
+        text = action.get("value") or ""
+        user_id = (body.get("user") or {}).get("id", "")
+        ctx = chat_context(
+            (body.get("team") or {}).get("id", ""), (body.get("channel") or {}).get("id", ""), user_id, managers
+        )
+        # The ephemeral original is not in the payload, so the answer is asked for again, as the sharer.
+        reply = dataclasses.replace(await core.run(text, ctx), private=False)
+        for message in render_reply(reply, shared_by=user_id):
+            await respond(**_response_fields(message, reply), replace_original=False)
+        await respond(delete_original=True)
+
+    async def _workspace_gone(body: dict[str, Any]) -> None:
+        team_id = body.get("team_id") or ""
+        enterprise_id = body.get("enterprise_id")
+        await on_workspace_removed(
+            team_id, store=installation_store, enterprise_id=enterprise_id, callback=workspace_removed
+        )
+
+    @app.event("app_uninstalled")
+    async def uninstalled(ack, body) -> None:
+        await ack()
+        await _workspace_gone(body)
+
+    @app.event("tokens_revoked")
+    async def revoked(ack, body, event) -> None:
+        await ack()
+        tokens = event.get("tokens") or {}
+        if tokens.get("bot"):
+            await _workspace_gone(body)
+        elif installation_store is not None:
+            for user_id in tokens.get("oauth") or []:
+                await installation_store.async_delete_installation(
+                    enterprise_id=body.get("enterprise_id"), team_id=body.get("team_id"), user_id=user_id
+                )
+
+    @app.error
+    async def on_error(error: Exception, body: dict[str, Any]) -> None:
+        # Only the kind of request and the error class: payloads carry response URLs, and errors can quote them.
+        kind = body.get("type") or ("slash_command" if "command" in body else "unknown")
+        log.error("slack %s failed: %s", kind, type(error).__name__, exc_info=(type(error), error, error.__traceback__))
+        response_url = body.get("response_url")
+        if response_url:
+            try:
+                await AsyncWebhookClient(response_url).send(
+                    text="Something went wrong on our side; it has been logged. Please try again shortly.",
+                    response_type="ephemeral",
+                )
+            except Exception:
+                log.warning("could not tell the user about the failure")
+
+    return app
+
+
+async def serve_http(app: AsyncApp, host: str = "0.0.0.0", port: int = 3000) -> tuple[web.AppRunner, int]:
+    """Serve the app over HTTP inside the running loop; returns the runner (to clean up) and the bound port."""
+    runner = web.AppRunner(app.web_app(path=EVENTS_PATH, port=port), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    sockets: Iterable = site._server.sockets if site._server else ()  # type: ignore[attr-defined]
+    bound = next(iter(sockets)).getsockname()[1] if sockets else port
+    return runner, bound
+
+
+async def run_slack(app: AsyncApp, settings: Settings, *, stop: asyncio.Event | None = None) -> None:
+    """Run until cancelled (or `stop` is set): Socket Mode when SLACK_APP_TOKEN is set, else HTTP on $PORT."""
+    stop = stop or asyncio.Event()
+    if settings.slack_app_token is not None:
+        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+        handler = AsyncSocketModeHandler(app, settings.slack_app_token.get_secret_value())
+        await handler.connect_async()
+        log.info("slack app connected in Socket Mode")
+        try:
+            await stop.wait()
+        finally:
+            await handler.close_async()
+        return
+    runner, port = await serve_http(app, port=settings.port)
+    log.info("slack app listening on port %d (%s)", port, EVENTS_PATH)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
