@@ -209,13 +209,14 @@ def render_reply(reply: Reply, *, share_value: str | None = None, shared_by: str
     messages: list[list[dict[str, Any]]] = [list(top)]
     chars = sum(_block_chars(b) for b in top)
     reserve = len(bottom) + 1  # room for the closing blocks and an "and N more"
+    reserve_chars = sum(_block_chars(b) for b in bottom) + 100
     leftover_entries = 0
     for index, (block, is_entry) in enumerate(units):
         current = messages[-1]
         size = _block_chars(block)
         last_message = len(messages) == MAX_MESSAGES
         limit_blocks = MAX_BLOCKS - (reserve if last_message else 0)
-        if len(current) + 1 > limit_blocks or chars + size > MAX_BLOCK_CHARS_PER_MESSAGE - (500 if last_message else 0):
+        if len(current) + 1 > limit_blocks or chars + size > MAX_BLOCK_CHARS_PER_MESSAGE - (reserve_chars if last_message else 0):
             if last_message:
                 leftover_entries = sum(1 for _, e in units[index:] if e) + _pending_more(units[index:])
                 break
