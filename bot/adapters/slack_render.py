@@ -36,7 +36,7 @@ SHARE_ACTION_ID = "briefbot_share"
 Message = dict[str, Any]
 
 _MENTION_WORDS = re.compile(r"@(here|channel|everyone|group)\b", re.IGNORECASE)
-_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{1,20}$")
 
 
 def escape(text: str) -> str:
