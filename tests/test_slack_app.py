@@ -147,7 +147,7 @@ async def test_a_tampered_body_is_rejected(slack):
 async def test_app_uninstalled_calls_the_workspace_removed_hook(slack):
     resp = await slack.event({"type": "app_uninstalled"}, team="T1")
     assert resp.status == 200
-    assert slack.removed == ["T1"]
+    assert await slack.wait_removed() == ["T1"]
 
 
 async def test_secrets_never_appear_in_logs_or_in_what_slack_receives(slow_slack, caplog):

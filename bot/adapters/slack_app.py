@@ -189,14 +189,13 @@ def build_app(
             team_id, store=installation_store, enterprise_id=enterprise_id, callback=workspace_removed
         )
 
+    # Bolt acknowledges events itself before these run; clean-up is idempotent.
     @app.event("app_uninstalled")
-    async def uninstalled(ack, body) -> None:
-        await ack()
+    async def uninstalled(body) -> None:
         await _workspace_gone(body)
 
     @app.event("tokens_revoked")
-    async def revoked(ack, body, event) -> None:
-        await ack()
+    async def revoked(body, event) -> None:
         tokens = event.get("tokens") or {}
         if tokens.get("bot"):
             await _workspace_gone(body)

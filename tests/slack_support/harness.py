@@ -45,6 +45,12 @@ class SlackHarness:
     session: aiohttp.ClientSession
     release: asyncio.Event
     removed: list[str] = field(default_factory=list)
+    removed_signal: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def wait_removed(self, timeout: float = 10.0) -> list[str]:
+        """Until the workspace-removed hook ran (events are acknowledged before their handler finishes)."""
+        await asyncio.wait_for(self.removed_signal.wait(), timeout)
+        return self.removed
 
     async def post(self, body: str, content_type: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None, headers: dict | None = None) -> Response:
         sent = signing.signed_headers(secret, body, content_type, timestamp) if headers is None else headers
@@ -68,9 +74,11 @@ async def running_app(db, *, settings_env: dict[str, str] | None = None, install
     stand_in = await SlackStandIn().start()
     release = asyncio.Event()
     removed: list[str] = []
+    removed_signal = asyncio.Event()
 
     async def workspace_removed(team_id: str) -> None:
         removed.append(team_id)
+        removed_signal.set()
 
     settings = make_settings(stand_in.api_url, **(settings_env or {}))
     core = CommandCore(Services(db=db, extra={"release": release}), [TEST_COMMANDS])
@@ -81,7 +89,7 @@ async def running_app(db, *, settings_env: dict[str, str] | None = None, install
     runner, port = await serve_http(app, "127.0.0.1", 0)
     session = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
     try:
-        yield SlackHarness(stand_in=stand_in, url=f"http://127.0.0.1:{port}", session=session, release=release, removed=removed)
+        yield SlackHarness(stand_in=stand_in, url=f"http://127.0.0.1:{port}", session=session, release=release, removed=removed, removed_signal=removed_signal)
     finally:
         release.set()
         await session.close()

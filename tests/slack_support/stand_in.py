@@ -38,6 +38,7 @@ class SlackStandIn:
         self.calls: list[Call] = []
         self.history: dict[str, list[dict[str, Any]]] = {}
         self.failures: dict[str, list[Failure]] = {}
+        self.scheduled: dict[tuple[str, int], Failure] = {}  # (method, nth call from the start) -> failure
         self.tokens: dict[str, str] = {}  # oauth code -> bot token handed out by oauth.v2.access
         self._ts = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -76,6 +77,10 @@ class SlackStandIn:
             body = json.dumps({"ok": False, "error": error or ("ratelimited" if status == 429 else "internal_error")})
         self.failures.setdefault(method, []).append(Failure(status=status, headers=headers, body=body))
 
+    def fail_call(self, method: str, nth: int, *, status: int = 500, text: str = "<html>oops</html>") -> None:
+        """Fail the nth call (1-based, counted from the start) to `method`."""
+        self.scheduled[(method, nth)] = Failure(status=status, body=text)
+
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
 
@@ -106,8 +111,10 @@ class SlackStandIn:
         method = request.match_info["method"]
         call = await self._record(request.path, method, request)
         queued = self.failures.get(method)
-        if queued:
+        failure = self.scheduled.pop((method, len(self.calls_to(method))), None)
+        if failure is None and queued:
             failure = queued.pop(0)
+        if failure is not None:
             content_type = "application/json" if failure.body.startswith("{") else "text/html"
             return web.Response(status=failure.status, headers=failure.headers, text=failure.body, content_type=content_type)
         return web.json_response(self._answer(method, call.body))
