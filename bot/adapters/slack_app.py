@@ -139,12 +139,34 @@ def build_app(
             client=client,
             oauth_settings=oauth,
             installation_store_bot_only=True,
+            process_before_response=True,
             logger=logging.getLogger("slack_bolt.briefbot"),
         )
     else:
         client = AsyncWebClient(token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url)
-        app = AsyncApp(signing_secret=signing_secret, client=client, logger=logging.getLogger("slack_bolt.briefbot"))
+        app = AsyncApp(
+            signing_secret=signing_secret,
+            client=client,
+            process_before_response=True,
+            logger=logging.getLogger("slack_bolt.briefbot"),
+        )
         installation_store = None
+
+    # process_before_response: the HTTP response goes out when a handler returns, so a ready
+    # answer costs no more than computing it (otherwise bolt polls for ack() every 10 ms).
+    # Work that outlives the acknowledgement is an explicit background task instead.
+    background: set[asyncio.Task] = set()
+
+    def later(coro, what: str) -> None:
+        async def guarded() -> None:
+            try:
+                await coro
+            except Exception:
+                log.exception("slack %s failed after acknowledgement", what)
+
+        task = asyncio.create_task(guarded())
+        background.add(task)
+        task.add_done_callback(background.discard)
 
     @app.command(SLASH_COMMAND)
     async def brief(ack, body, respond) -> None:
@@ -160,6 +182,9 @@ def build_app(
                 await respond(**_response_fields(message, reply), replace_original=False)
             return
         await ack(text=WORKING_TEXT, response_type="ephemeral")
+        later(_answer_later(task, text, respond), "slash command")
+
+    async def _answer_later(task: asyncio.Future, text: str, respond) -> None:
         reply = await task
         messages = _messages_for(reply, text)
         for index, message in enumerate(messages):
@@ -170,6 +195,9 @@ def build_app(
     @app.action(SHARE_ACTION_ID)
     async def share(ack, body, respond) -> None:
         await ack()
+        later(_share(body, respond), "share")
+
+    async def _share(body: dict[str, Any], respond) -> None:
         action = (body.get("actions") or [{}])[0]
         text = action.get("value") or ""
         user_id = (body.get("user") or {}).get("id", "")
@@ -189,7 +217,7 @@ def build_app(
             team_id, store=installation_store, enterprise_id=enterprise_id, callback=workspace_removed
         )
 
-    # Bolt acknowledges events itself before these run; clean-up is idempotent.
+    # Events are acknowledged when these return: if clean-up fails, Slack retries the event.
     @app.event("app_uninstalled")
     async def uninstalled(body) -> None:
         await _workspace_gone(body)
