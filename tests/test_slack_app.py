@@ -100,6 +100,23 @@ async def test_a_failing_command_gets_a_polite_private_reply(slack):
     assert header(body) == "Something went wrong"
 
 
+async def test_an_unexpected_failure_is_logged_without_the_payload_and_the_user_told(slack, caplog):
+    resp = await slack.slash("broken", rid="secret-response-path")
+    assert resp.status == 200
+    assert resp.json["response_type"] == "ephemeral"
+    assert "Something went wrong" in resp.json["text"]
+    failures = [r for r in caplog.records if r.name == "bot.adapters.slack_app"]
+    assert failures and "secret-response-path" not in caplog.text
+
+
+async def test_a_failure_after_the_acknowledgement_is_reported_through_the_response_url(slack, caplog):
+    assert (await slack.share("/brief broken")).status == 200
+    [notice] = await slack.stand_in.wait_for("response_url")
+    assert notice.body["response_type"] == "ephemeral"
+    assert "Something went wrong" in notice.body["text"]
+    assert any(r.name == "bot.adapters.slack_app" for r in caplog.records)
+
+
 async def test_the_chat_context_names_team_channel_and_user(slack):
     body = (await slack.slash("whoami", team="T7", channel="C7", user="U7")).json
     assert header(body) == "slack T7 C7 U7 manage=True"

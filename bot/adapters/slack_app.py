@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import logging
 from collections.abc import Iterable
 from typing import Any
 
 from aiohttp import web
+from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
@@ -39,6 +41,7 @@ SLASH_COMMAND = "/brief"
 EVENTS_PATH = "/slack/events"
 COMMAND_DEADLINE = 2.0  # seconds; leaves a second of Slack's three for the network
 WORKING_TEXT = "Working on it…"
+FAILURE_TEXT = "Something went wrong on our side; it has been logged. Please try again shortly."
 
 # Bot scopes the app asks for at installation (keep in step with slack/manifest.yml).
 BOT_SCOPES = (
@@ -157,12 +160,13 @@ def build_app(
     # Work that outlives the acknowledgement is an explicit background task instead.
     background: set[asyncio.Task] = set()
 
-    def later(coro, what: str) -> None:
+    def later(coro, what: str, response_url: str | None) -> None:
         async def guarded() -> None:
             try:
                 await coro
-            except Exception:
-                log.exception("slack %s failed after acknowledgement", what)
+            except Exception as exc:
+                log.error("slack %s failed after acknowledgement: %s", what, type(exc).__name__, exc_info=exc)
+                await _tell_failure(response_url)
 
         task = asyncio.create_task(guarded())
         background.add(task)
@@ -182,7 +186,7 @@ def build_app(
                 await respond(**_response_fields(message, reply), replace_original=False)
             return
         await ack(text=WORKING_TEXT, response_type="ephemeral")
-        later(_answer_later(task, text, respond), "slash command")
+        later(_answer_later(task, text, respond), "slash command", body.get("response_url"))
 
     async def _answer_later(task: asyncio.Future, text: str, respond) -> None:
         reply = await task
@@ -195,7 +199,7 @@ def build_app(
     @app.action(SHARE_ACTION_ID)
     async def share(ack, body, respond) -> None:
         await ack()
-        later(_share(body, respond), "share")
+        later(_share(body, respond), "share", body.get("response_url"))
 
     async def _share(body: dict[str, Any], respond) -> None:
         action = (body.get("actions") or [{}])[0]
@@ -234,21 +238,30 @@ def build_app(
                 )
 
     @app.error
-    async def on_error(error: Exception, body: dict[str, Any]) -> None:
-        # Only the kind of request and the error class: payloads carry response URLs, and errors can quote them.
-        kind = body.get("type") or ("slash_command" if "command" in body else "unknown")
+    async def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse | None:
+        # Only the kind of request and the error: payloads carry response URLs, and errors can quote them.
+        kind = "slash_command" if "command" in body else body.get("type") or "unknown"
         log.error("slack %s failed: %s", kind, type(error).__name__, exc_info=(type(error), error, error.__traceback__))
-        response_url = body.get("response_url")
-        if response_url:
-            try:
-                await AsyncWebhookClient(response_url).send(
-                    text="Something went wrong on our side; it has been logged. Please try again shortly.",
-                    response_type="ephemeral",
-                )
-            except Exception:
-                log.warning("could not tell the user about the failure")
+        if kind == "slash_command":
+            # Not yet acknowledged: the polite message is the acknowledgement.
+            return BoltResponse(
+                status=200,
+                body=json.dumps({"response_type": "ephemeral", "text": FAILURE_TEXT}),
+                headers={"content-type": "application/json;charset=utf-8"},
+            )
+        return None  # events get a 500, so Slack retries them
 
     return app
+    return app
+
+
+async def _tell_failure(response_url: str | None) -> None:
+    if not response_url:
+        return
+    try:
+        await AsyncWebhookClient(response_url).send(text=FAILURE_TEXT, response_type="ephemeral", replace_original=False)
+    except Exception as exc:
+        log.warning("could not tell the user about a failure: %s", type(exc).__name__)
 
 
 async def serve_http(app: AsyncApp, host: str = "0.0.0.0", port: int = 3000) -> tuple[web.AppRunner, int]:

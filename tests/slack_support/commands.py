@@ -49,6 +49,10 @@ async def boom(inv: Invocation) -> Reply:
     raise RuntimeError("kaboom")
 
 
+async def broken(inv: Invocation) -> Reply:
+    return None  # type: ignore[return-value]  # breaks the contract: the adapter itself fails
+
+
 async def subscribe(inv: Invocation) -> Reply:
     return Reply(title=f"Subscribed {inv.ctx.channel}", private=False)
 
@@ -64,6 +68,7 @@ COMMANDS = [
     Command("public", "public", "a public answer", public),
     Command("long", "long", "a very long answer", long),
     Command("boom", "boom", "fails", boom),
+    Command("broken", "broken", "returns no reply", broken),
     Command("subscribe", "subscribe", "manage the channel", subscribe, manage=True),
     Command("whoami", "whoami", "the chat context", whoami),
 ]
