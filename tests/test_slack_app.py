@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
+from urllib.parse import parse_qsl
 
 import pytest
 
-from bot.adapters.slack_app import WORKING_TEXT
+from bot.adapters.slack_app import WORKING_TEXT, build_app, run_slack
+from bot.commands import CommandCore, Services
 from tests.slack_support import signing
-from tests.slack_support.harness import BOT_TOKEN, SIGNING_SECRET, running_app
+from tests.slack_support.harness import BOT_TOKEN, SIGNING_SECRET, TEST_COMMANDS, make_settings, running_app
+from tests.slack_support.stand_in import SlackStandIn
 
 
 @pytest.fixture
@@ -181,3 +185,22 @@ async def test_secrets_never_appear_in_logs_or_in_what_slack_receives(slow_slack
         assert secret not in caplog.text
         for call in slow_slack.stand_in.calls:
             assert secret not in json.dumps(call.body)
+
+
+async def test_with_an_app_token_the_app_runs_in_socket_mode(sqlite_db):
+    stand_in = await SlackStandIn().start()
+    settings = make_settings(stand_in.api_url, SLACK_APP_TOKEN="xapp-1-A1-test-app-token")
+    app = build_app(settings, CommandCore(Services(db=sqlite_db), [TEST_COMMANDS]))
+    stop = asyncio.Event()
+    running = asyncio.create_task(run_slack(app, settings, stop=stop))
+    try:
+        payload = dict(parse_qsl(signing.slash_body("fact hotline", response_url=stand_in.response_url())))
+        ack = await stand_in.socket_request("slash_commands", payload, "env-1")
+        assert ack["payload"]["response_type"] == "ephemeral"
+        assert ack["payload"]["blocks"][0]["text"]["text"] == "Fact: hotline"
+        [opened] = stand_in.calls_to("apps.connections.open")
+        assert opened.headers["Authorization"] == "Bearer xapp-1-A1-test-app-token"
+    finally:
+        stop.set()
+        await asyncio.wait_for(running, 10)
+        await stand_in.close()

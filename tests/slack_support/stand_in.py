@@ -44,11 +44,15 @@ class SlackStandIn:
         self._runner: web.AppRunner | None = None
         self.url = ""
         self.changed = asyncio.Condition()
+        self.socket: web.WebSocketResponse | None = None
+        self.socket_messages: list[dict[str, Any]] = []  # what the app sent back over Socket Mode
+        self.socket_open = asyncio.Event()
 
     async def start(self) -> "SlackStandIn":
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)
+        app.router.add_get("/socket", self._socket)
         app.router.add_post("/response/{rid}", self._response_url)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -103,6 +107,31 @@ class SlackStandIn:
             self.changed.notify_all()
         return call
 
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        """Socket Mode: Slack's side of the WebSocket the app opens."""
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self.socket = ws
+        await ws.send_json({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A1"}})
+        self.socket_open.set()
+        async for message in ws:
+            if message.type == web.WSMsgType.TEXT:
+                async with self.changed:
+                    self.socket_messages.append(json.loads(message.data))
+                    self.changed.notify_all()
+        return ws
+
+    async def socket_request(self, envelope_type: str, payload: dict[str, Any], envelope_id: str, timeout: float = 10.0) -> dict[str, Any]:
+        """Send an envelope to the app and return its acknowledgement."""
+        await asyncio.wait_for(self.socket_open.wait(), timeout)
+        assert self.socket is not None
+        await self.socket.send_json({"envelope_id": envelope_id, "type": envelope_type, "payload": payload, "accepts_response_payload": True})
+        async with self.changed:
+            await asyncio.wait_for(
+                self.changed.wait_for(lambda: any(m.get("envelope_id") == envelope_id for m in self.socket_messages)), timeout
+            )
+        return next(m for m in self.socket_messages if m.get("envelope_id") == envelope_id)
+
     async def _response_url(self, request: web.Request) -> web.Response:
         await self._record(request.path, "response_url", request)
         return web.Response(text="ok")
@@ -130,6 +159,8 @@ class SlackStandIn:
                 message["metadata"] = json.loads(metadata) if isinstance(metadata, str) else metadata
             self.history.setdefault(body.get("channel", ""), []).insert(0, message)
             return {"ok": True, "channel": body.get("channel"), "ts": ts, "message": message}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.url.replace("http://", "ws://") + "/socket"}
         if method == "conversations.history":
             messages = self.history.get(body.get("channel", ""), [])
             include = str(body.get("include_all_metadata", "")).lower() in ("1", "true")
