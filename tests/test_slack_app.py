@@ -75,6 +75,16 @@ async def test_a_slow_answer_is_acknowledged_at_once_then_sent_to_the_response_u
     assert header(call.body) == "Slow answer"
 
 
+async def test_a_late_answer_survives_slack_rate_limiting_and_a_server_error(slow_slack):
+    slow_slack.stand_in.fail_next("response_url", status=429, retry_after=1)
+    slow_slack.stand_in.fail_next("response_url", status=500, text="oops")
+    await slow_slack.slash("slow")
+    slow_slack.release.set()
+    calls = await slow_slack.stand_in.wait_for("response_url", 3)
+    assert [header(c.body) for c in calls] == ["Slow answer"] * 3  # the same answer, until Slack took it
+    assert slow_slack.stand_in.failures["response_url"] == []
+
+
 async def test_a_reply_too_long_for_one_message_continues_through_the_response_url(slack):
     body = (await slack.slash("long")).json
     assert len(body["blocks"]) <= 50

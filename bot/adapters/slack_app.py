@@ -25,6 +25,11 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
@@ -41,6 +46,7 @@ SLASH_COMMAND = "/brief"
 EVENTS_PATH = "/slack/events"
 COMMAND_DEADLINE = 2.0  # seconds; leaves a second of Slack's three for the network
 WORKING_TEXT = "Working on it…"
+SERVER_ERROR_PAUSES = (0.5, 2.0)  # seconds between tries when a response_url answers 5xx
 FAILURE_TEXT = "Something went wrong on our side; it has been logged. Please try again shortly."
 
 # Bot scopes the app asks for at installation (keep in step with slack/manifest.yml).
@@ -136,7 +142,7 @@ def build_app(
             installation_store_bot_only=True,
             state_store=state_store,
         )
-        client = AsyncWebClient(base_url=settings.slack_api_url)
+        client = AsyncWebClient(base_url=settings.slack_api_url, retry_handlers=_web_api_retries())
         app = AsyncApp(
             signing_secret=signing_secret,
             client=client,
@@ -146,7 +152,11 @@ def build_app(
             logger=logging.getLogger("slack_bolt.briefbot"),
         )
     else:
-        client = AsyncWebClient(token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url)
+        client = AsyncWebClient(
+            token=settings.slack_bot_token.get_secret_value(),
+            base_url=settings.slack_api_url,
+            retry_handlers=_web_api_retries(),
+        )
         app = AsyncApp(
             signing_secret=signing_secret,
             client=client,
@@ -173,8 +183,9 @@ def build_app(
         task.add_done_callback(background.discard)
 
     @app.command(SLASH_COMMAND)
-    async def brief(ack, body, respond) -> None:
+    async def brief(ack, body) -> None:
         text = body.get("text") or ""
+        response_url = body.get("response_url")
         ctx = chat_context(body.get("team_id", ""), body.get("channel_id", ""), body.get("user_id", ""), managers)
         task = asyncio.ensure_future(core.run(text, ctx))
         done, _ = await asyncio.wait({task}, timeout=command_deadline)
@@ -182,28 +193,33 @@ def build_app(
             reply = task.result()
             messages = _messages_for(reply, text)
             await ack(**_response_fields(messages[0], reply))
-            for message in messages[1:]:
-                await respond(**_response_fields(message, reply), replace_original=False)
+            if len(messages) > 1:
+                later(_post_rest(response_url, messages[1:], reply), "slash command", response_url)
             return
         await ack(text=WORKING_TEXT, response_type="ephemeral")
-        later(_answer_later(task, text, respond), "slash command", body.get("response_url"))
+        later(_answer_later(task, text, response_url), "slash command", response_url)
 
-    async def _answer_later(task: asyncio.Future, text: str, respond) -> None:
+    async def _post_rest(response_url: str | None, messages: list[Message], reply: Reply) -> None:
+        for message in messages:
+            await post_to_response_url(response_url, **_response_fields(message, reply), replace_original=False)
+
+    async def _answer_later(task: asyncio.Future, text: str, response_url: str | None) -> None:
         reply = await task
         messages = _messages_for(reply, text)
         for index, message in enumerate(messages):
             # A private answer takes the place of "Working on it…"; a public one is a new message.
             replace = index == 0 and reply.private
-            await respond(**_response_fields(message, reply), replace_original=replace)
+            await post_to_response_url(response_url, **_response_fields(message, reply), replace_original=replace)
 
     @app.action(SHARE_ACTION_ID)
-    async def share(ack, body, respond) -> None:
+    async def share(ack, body) -> None:
         await ack()
-        later(_share(body, respond), "share", body.get("response_url"))
+        later(_share(body), "share", body.get("response_url"))
 
-    async def _share(body: dict[str, Any], respond) -> None:
+    async def _share(body: dict[str, Any]) -> None:
         action = (body.get("actions") or [{}])[0]
         text = action.get("value") or ""
+        response_url = body.get("response_url")
         user_id = (body.get("user") or {}).get("id", "")
         ctx = chat_context(
             (body.get("team") or {}).get("id", ""), (body.get("channel") or {}).get("id", ""), user_id, managers
@@ -211,8 +227,8 @@ def build_app(
         # The ephemeral original is not in the payload, so the answer is asked for again, as the sharer.
         reply = dataclasses.replace(await core.run(text, ctx), private=False)
         for message in render_reply(reply, shared_by=user_id):
-            await respond(**_response_fields(message, reply), replace_original=False)
-        await respond(delete_original=True)
+            await post_to_response_url(response_url, **_response_fields(message, reply), replace_original=False)
+        await post_to_response_url(response_url, delete_original=True)
 
     async def _workspace_gone(body: dict[str, Any]) -> None:
         team_id = body.get("team_id") or ""
@@ -255,11 +271,42 @@ def build_app(
     return app
 
 
-async def _tell_failure(response_url: str | None) -> None:
+def _web_api_retries() -> list:
+    """For the app's own calls (auth.test, oauth.v2.access); digests are retried by the outbox instead."""
+    return _response_url_retries()
+
+
+def _response_url_retries() -> list:
+    # Slack's answer to a burst is 429 with Retry-After; a 5xx is usually gone a moment later.
+    return [
+        AsyncConnectionErrorRetryHandler(max_retry_count=2),
+        AsyncRateLimitErrorRetryHandler(max_retry_count=2),
+        AsyncServerErrorRetryHandler(max_retry_count=2),
+    ]
+
+
+async def post_to_response_url(response_url: str | None, **fields: Any) -> bool:
+    """Post to a request's response_url, retrying rate limits and server errors; False if Slack never took it."""
     if not response_url:
-        return
+        return False
+    client = AsyncWebhookClient(response_url, timeout=10, retry_handlers=_response_url_retries())
+    response = await client.send(**fields)
+    # The webhook client retries 429s and lost connections itself, but not server errors.
+    for pause in SERVER_ERROR_PAUSES:
+        if response.status_code < 500:
+            break
+        await asyncio.sleep(pause)
+        response = await client.send(**fields)
+    if response.status_code != 200:
+        # The URL itself is a credential for this conversation: log the status only.
+        log.warning("slack response_url answered %d", response.status_code)
+        return False
+    return True
+
+
+async def _tell_failure(response_url: str | None) -> None:
     try:
-        await AsyncWebhookClient(response_url).send(text=FAILURE_TEXT, response_type="ephemeral", replace_original=False)
+        await post_to_response_url(response_url, text=FAILURE_TEXT, response_type="ephemeral", replace_original=False)
     except Exception as exc:
         log.warning("could not tell the user about a failure: %s", type(exc).__name__)
 

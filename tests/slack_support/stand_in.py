@@ -134,6 +134,10 @@ class SlackStandIn:
 
     async def _response_url(self, request: web.Request) -> web.Response:
         await self._record(request.path, "response_url", request)
+        queued = self.failures.get("response_url")
+        if queued:
+            failure = queued.pop(0)
+            return web.Response(status=failure.status, headers=failure.headers, text=failure.body)
         return web.Response(text="ok")
 
     async def _api(self, request: web.Request) -> web.Response:
