@@ -16,25 +16,24 @@ import asyncio
 import dataclasses
 import json
 import logging
-from collections.abc import Iterable
 from typing import Any
 
 from aiohttp import web
 from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
-from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
-from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
+from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
+from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.adapters.slack_install import WorkspaceRemovedCallback, on_workspace_removed
-from bot.adapters.slack_render import SHARE_ACTION_ID, MAX_BUTTON_VALUE, Message, render_reply
+from bot.adapters.slack_render import MAX_BUTTON_VALUE, SHARE_ACTION_ID, Message, render_reply
 from bot.commands import CommandCore
 from bot.errors import ConfigError
 from bot.reply import ChatContext, Reply
@@ -46,6 +45,7 @@ SLASH_COMMAND = "/brief"
 EVENTS_PATH = "/slack/events"
 COMMAND_DEADLINE = 2.0  # seconds; leaves a second of Slack's three for the network
 WORKING_TEXT = "Working on it…"
+LATE_ANSWER_LIMIT = 300.0  # seconds a slow command may take after "Working on it…"
 SERVER_ERROR_PAUSES = (0.5, 2.0)  # seconds between tries when a response_url answers 5xx
 FAILURE_TEXT = "Something went wrong on our side; it has been logged. Please try again shortly."
 
@@ -204,7 +204,8 @@ def build_app(
             await post_to_response_url(response_url, **_response_fields(message, reply), replace_original=False)
 
     async def _answer_later(task: asyncio.Future, text: str, response_url: str | None) -> None:
-        reply = await task
+        # A response_url works for 30 minutes; an answer that takes longer than this is a failure.
+        reply = await asyncio.wait_for(task, LATE_ANSWER_LIMIT)
         messages = _messages_for(reply, text)
         for index, message in enumerate(messages):
             # A private answer takes the place of "Working on it…"; a public one is a new message.
@@ -315,11 +316,8 @@ async def serve_http(app: AsyncApp, host: str = "0.0.0.0", port: int = 3000) -> 
     """Serve the app over HTTP inside the running loop; returns the runner (to clean up) and the bound port."""
     runner = web.AppRunner(app.web_app(path=EVENTS_PATH, port=port), access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, host, port)
-    await site.start()
-    sockets: Iterable = site._server.sockets if site._server else ()  # type: ignore[attr-defined]
-    bound = next(iter(sockets)).getsockname()[1] if sockets else port
-    return runner, bound
+    await web.TCPSite(runner, host, port).start()
+    return runner, runner.addresses[0][1]
 
 
 async def run_slack(app: AsyncApp, settings: Settings, *, stop: asyncio.Event | None = None) -> None:
