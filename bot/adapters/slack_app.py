@@ -152,17 +152,16 @@ def build_app(
             logger=logging.getLogger("slack_bolt.briefbot"),
         )
     else:
-        client = AsyncWebClient(
-            token=settings.slack_bot_token.get_secret_value(),
-            base_url=settings.slack_api_url,
-            retry_handlers=_web_api_retries(),
-        )
+        # The token goes in as `token` (bolt also reads SLACK_BOT_TOKEN itself and warns when a
+        # client carries it too); the client bolt makes from it is then pointed at SLACK_API_URL.
         app = AsyncApp(
             signing_secret=signing_secret,
-            client=client,
+            token=settings.slack_bot_token.get_secret_value(),
             process_before_response=True,
             logger=logging.getLogger("slack_bolt.briefbot"),
         )
+        app.client.base_url = settings.slack_api_url
+        app.client.retry_handlers = _web_api_retries()
         installation_store = None
 
     # process_before_response: the HTTP response goes out when a handler returns, so a ready

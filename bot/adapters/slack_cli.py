@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import signal
 
 from slack_bolt.async_app import AsyncApp
 
@@ -52,8 +53,11 @@ def _slack(args: argparse.Namespace) -> int:
     check_settings(get_settings())  # fail with one line before touching the database
 
     async def main() -> None:
+        stop = asyncio.Event()
+        # Platforms stop the web process with SIGTERM: finish in-flight requests, then close.
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
         async with open_runtime() as rt:
-            await serve(rt)
+            await serve(rt, stop=stop)
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(main())
