@@ -59,6 +59,14 @@ async def test_after_a_crash_find_sent_finds_the_posted_message_so_nothing_is_po
     assert len(slack.calls_to("chat.postMessage")) == 1
 
 
+async def test_find_sent_looks_past_the_first_page_of_a_busy_channel(slack, sink):
+    posted = await sink.send(DEST, digest(), "k1")
+    for i in range(150):  # people keep talking after the digest
+        slack.history["C1"].insert(0, {"type": "message", "ts": f"1800000000.{i:06d}", "text": "chat", "user": "U1"})
+    assert await sink.find_sent(DEST, "k1") == posted.message_id
+    assert len(slack.calls_to("conversations.history")) == 2
+
+
 async def test_find_sent_is_none_for_a_delivery_never_posted(slack, sink):
     await sink.send(DEST, digest(), "k1")
     assert await sink.find_sent(DEST, "k2") is None

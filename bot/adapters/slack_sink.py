@@ -29,7 +29,8 @@ from bot.reply import Reply
 log = logging.getLogger(__name__)
 
 EVENT_TYPE = "briefbot_delivery"
-HISTORY_LIMIT = 100  # messages scanned by find_sent: the outbox retries within minutes, not days
+HISTORY_LIMIT = 100  # messages per page of history
+HISTORY_PAGES = 3  # find_sent reads at most 300 messages: the outbox retries within minutes, not days
 HISTORY_HOURS = 48
 
 # Slack error codes after which a retry can never succeed: the subscription should be disabled.
@@ -96,18 +97,23 @@ class SlackSink:
         """Parts of the delivery `key` already in the channel: part -> (ts, parts)."""
         client = await self._client(dest)
         oldest = f"{self._clock() - HISTORY_HOURS * 3600:.6f}"
-        response = await _call(
-            client.conversations_history(
-                channel=dest.channel, limit=HISTORY_LIMIT, include_all_metadata=True, oldest=oldest
-            )
-        )
         found: dict[int, tuple[str, int]] = {}
-        for message in response.get("messages") or []:
-            metadata = message.get("metadata") or {}
-            payload = metadata.get("event_payload") or {}
-            if metadata.get("event_type") == EVENT_TYPE and payload.get("key") == key:
-                part = int(payload.get("part", 0))
-                found[part] = (message.get("ts", ""), int(payload.get("parts", 1)))
+        cursor: str | None = None
+        for _ in range(HISTORY_PAGES):
+            response = await _call(
+                client.conversations_history(
+                    channel=dest.channel, limit=HISTORY_LIMIT, include_all_metadata=True, oldest=oldest, cursor=cursor
+                )
+            )
+            for message in response.get("messages") or []:
+                metadata = message.get("metadata") or {}
+                payload = metadata.get("event_payload") or {}
+                if metadata.get("event_type") == EVENT_TYPE and payload.get("key") == key:
+                    part = int(payload.get("part", 0))
+                    found[part] = (message.get("ts", ""), int(payload.get("parts", 1)))
+            cursor = (response.get("response_metadata") or {}).get("next_cursor")
+            if not response.get("has_more") or not cursor:
+                break
         return found
 
     async def find_sent(self, dest: Destination, key: str) -> str | None:

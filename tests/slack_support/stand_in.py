@@ -169,7 +169,13 @@ class SlackStandIn:
             messages = self.history.get(body.get("channel", ""), [])
             include = str(body.get("include_all_metadata", "")).lower() in ("1", "true")
             out = [m if include else {k: v for k, v in m.items() if k != "metadata"} for m in messages]
-            return {"ok": True, "messages": out[: int(body.get("limit", 100))], "has_more": False}
+            start = int(body.get("cursor") or 0)
+            limit = int(body.get("limit", 100))
+            page, rest = out[start : start + limit], out[start + limit :]
+            answer: dict[str, Any] = {"ok": True, "messages": page, "has_more": bool(rest)}
+            if rest:
+                answer["response_metadata"] = {"next_cursor": str(start + limit)}
+            return answer
         if method == "oauth.v2.access":
             token = self.tokens.get(body.get("code", ""), "xoxb-oauth-installed-token")
             return {
