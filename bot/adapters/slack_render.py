@@ -23,11 +23,10 @@ MAX_BLOCKS = 50  # blocks per message
 MAX_SECTION_CHARS = 3000  # text of a section block
 MAX_HEADER_CHARS = 150  # plain_text of a header block
 MAX_CONTEXT_CHARS = 2000  # each element of a context block
-MAX_MESSAGE_CHARS = 40_000  # top-level text of a message
 # Slack rejects very large messages long before 50 full sections (50 × 3000 chars);
 # keeping the sum of block texts under this keeps every message comfortably postable.
 MAX_BLOCK_CHARS_PER_MESSAGE = 12_000
-MAX_FALLBACK_CHARS = 3000  # notification text: only the start is ever shown
+MAX_FALLBACK_CHARS = 3000  # notification text (Slack allows 40,000; only the start is ever shown)
 MAX_MESSAGES = 5  # a response_url accepts five posts; digests stay readable
 MAX_BUTTON_VALUE = 2000
 
@@ -247,7 +246,3 @@ def _pending_more(units: list[tuple[dict[str, Any], bool]]) -> int:
                 total += int(match.group(1))
     return total
 
-
-def render_plain(reply: Reply) -> str:
-    """The whole reply as escaped plain text (a fallback where blocks are not shown)."""
-    return _fit(reply.to_text(), MAX_MESSAGE_CHARS)
