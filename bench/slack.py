@@ -20,6 +20,7 @@ import asyncio
 import concurrent.futures
 import hashlib
 import hmac
+import importlib
 import multiprocessing
 import statistics
 import sys
@@ -178,8 +179,15 @@ def main() -> None:
         help="without the product's `fact`: a small SQLite query (db) or no database at all (memory)",
     )
     parser.add_argument("--with-poll", action="store_true", help="also measure while a cold poll of 500 feeds runs")
+    parser.add_argument("--poll", metavar="MODULE:FUNCTION", help="the cold poll to run (async, takes the Database); implies --with-poll")
     args = parser.parse_args()
-    asyncio.run(run(args.callers, args.requests, cold_poll_500_feeds if args.with_poll else None, args.stand_in))
+    poll: PollHook | None = None
+    if args.poll:
+        module, _, name = args.poll.partition(":")
+        poll = getattr(importlib.import_module(module), name)
+    elif args.with_poll:
+        poll = cold_poll_500_feeds
+    asyncio.run(run(args.callers, args.requests, poll, args.stand_in))
 
 
 if __name__ == "__main__":
