@@ -4,7 +4,8 @@
 served on 127.0.0.1; each request's acknowledgement latency is measured as
 Slack would see it (request sent -> HTTP response with the answer).
 
-    python bench/slack.py [--callers 50] [--requests 1000] [--with-poll]
+    python bench/slack.py [--callers 50] [--requests 1000] [--stand-in db|memory]
+                          [--with-poll | --poll MODULE:FUNCTION]
 
 Targets: p99 under 200 ms idle and under 1 s while a cold poll of 500 feeds
 runs in the same process; every request acknowledged in under 3 s.
