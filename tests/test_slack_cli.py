@@ -50,3 +50,10 @@ def test_socket_mode_needs_an_app_level_token(env, capsys):
     env.setenv("SLACK_APP_TOKEN", "xoxb-wrong-kind")
     code, err = run_slack(capsys)
     assert code == 2 and "xapp-" in err and "xoxb-wrong-kind" not in err
+
+
+def test_an_empty_variable_counts_as_unset(env, capsys):
+    env.setenv("SLACK_SIGNING_SECRET", "s")
+    env.setenv("SLACK_BOT_TOKEN", "")
+    code, err = run_slack(capsys)
+    assert code == 2 and "SLACK_BOT_TOKEN is not set" in err

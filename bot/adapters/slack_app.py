@@ -59,28 +59,33 @@ BOT_SCOPES = (
 )
 
 
+def _is_set(secret) -> bool:
+    """An empty variable (`SLACK_BOT_TOKEN=` in a .env file) counts as unset."""
+    return secret is not None and bool(secret.get_secret_value().strip())
+
+
 def check_settings(settings: Settings) -> None:
     """One clear line for each way the Slack settings can be unusable."""
-    socket_mode = settings.slack_app_token is not None
-    if not socket_mode and settings.slack_signing_secret is None:
+    socket_mode = _is_set(settings.slack_app_token)
+    if not socket_mode and not _is_set(settings.slack_signing_secret):
         raise ConfigError(
             "SLACK_SIGNING_SECRET is not set: copy it from your Slack app's Basic Information page "
             "(or set SLACK_APP_TOKEN to use Socket Mode)"
         )
-    oauth = bool(settings.slack_client_id) or settings.slack_client_secret is not None
-    if oauth and not (settings.slack_client_id and settings.slack_client_secret is not None):
+    oauth = bool(settings.slack_client_id) or _is_set(settings.slack_client_secret)
+    if oauth and not is_multi_workspace(settings):
         raise ConfigError("set both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for multi-workspace installation, or neither")
-    if not oauth and settings.slack_bot_token is None:
+    if not oauth and not _is_set(settings.slack_bot_token):
         raise ConfigError(
             "SLACK_BOT_TOKEN is not set: install the app to your workspace and copy its Bot User OAuth Token "
             "(or set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for multi-workspace installation)"
         )
-    if socket_mode and not settings.slack_app_token.get_secret_value().startswith("xapp-"):
+    if socket_mode and not settings.slack_app_token.get_secret_value().strip().startswith("xapp-"):
         raise ConfigError("SLACK_APP_TOKEN must be an app-level token (xapp-…) with the connections:write scope")
 
 
 def is_multi_workspace(settings: Settings) -> bool:
-    return bool(settings.slack_client_id and settings.slack_client_secret is not None)
+    return bool(settings.slack_client_id) and _is_set(settings.slack_client_secret)
 
 
 def managers_from(settings: Settings) -> frozenset[str]:
@@ -322,7 +327,7 @@ async def serve_http(app: AsyncApp, host: str = "0.0.0.0", port: int = 3000) -> 
 async def run_slack(app: AsyncApp, settings: Settings, *, stop: asyncio.Event | None = None) -> None:
     """Run until cancelled (or `stop` is set): Socket Mode when SLACK_APP_TOKEN is set, else HTTP on $PORT."""
     stop = stop or asyncio.Event()
-    if settings.slack_app_token is not None:
+    if _is_set(settings.slack_app_token):
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
         handler = AsyncSocketModeHandler(app, settings.slack_app_token.get_secret_value())
