@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     slack_client_id: str | None = Field(default=None, alias="SLACK_CLIENT_ID")
     slack_client_secret: SecretStr | None = Field(default=None, alias="SLACK_CLIENT_SECRET")
     slack_api_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_URL")
+    # Comma-separated Slack user ids allowed to change subscriptions; empty: everyone in the channel.
+    slack_managers: str = Field(default="", alias="BRIEFBOT_SLACK_MANAGERS")
     port: int = Field(default=3000, alias="PORT", ge=1, le=65535)
     discord_token: SecretStr | None = Field(default=None, alias="DISCORD_TOKEN")
     discord_api_url: str | None = Field(default=None, alias="DISCORD_API_URL")
