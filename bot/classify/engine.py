@@ -1,0 +1,281 @@
+"""The keyword classifier: one pass over an item's words, weighted phrases per theme.
+
+Why this design: it is deterministic, explainable (every point of a score comes
+from a phrase a user can read and edit in the theme file) and fast enough to
+run inside every poll (tens of thousands of items a second on one core).
+
+Text handling:
+- markup, entities and control characters are removed; only the first
+  MAX_SUMMARY_CHARS of a summary are read (the main subject is in the lead);
+- "US", "U.S.", "UK", "UN" in capitals become the words ūs, ūk, ūn, the same
+  length as the text they replace so offsets still point into the clean text
+  (the pronoun "us" never means the country);
+- words are lowercased ASCII runs; plural "s"/"ies" and possessive "'s" fold;
+- phrases written in Chinese (CJK) match as substrings, only when the item
+  contains CJK characters.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+from bot.classify.theme_file import ThemeFile
+from bot.themes import THEME_IDS
+
+MAX_TITLE_CHARS = 1_000
+MAX_SUMMARY_CHARS = 6_000
+MAX_EVIDENCE_CHARS = 160
+MAX_EVIDENCE = 3
+
+_TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->|<[^<>]{0,2000}>", re.IGNORECASE | re.DOTALL)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
+_SPACES = re.compile(r"\s+")
+_ACRONYM = re.compile(r"(?<![\w.])(U\.S\.A\.|U\.S\.|USA|US|U\.K\.|UK|U\.N\.|UN)(?![\w])")
+_WORD = re.compile(r"[a-z0-9ū]+")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_SENTENCE_END = re.compile(r"[.!?。！？;；\n]")
+
+_ACRONYM_WORD = {"US": "ūs", "USA": "ūs", "UK": "ūk", "UN": "ūn"}
+
+
+def clean_text(text: str, limit: int) -> str:
+    """Plain text: no markup, entities, control characters or runs of spaces."""
+    if not text:
+        return ""
+    text = text[: limit * 4]  # markup may be most of it; never scan 100 KB of it
+    if "<" in text:
+        text = _TAG.sub(" ", text)
+    if "&" in text:
+        text = html.unescape(text)
+    text = _CONTROL.sub(" ", text)
+    return _SPACES.sub(" ", text).strip()[:limit]
+
+
+def _acronym(match: re.Match[str]) -> str:
+    found = match.group(1)
+    word = _ACRONYM_WORD[found.replace(".", "")]
+    return word + " " * (len(found) - len(word))
+
+
+def fold_text(clean: str) -> str:
+    """Lowercased text of the same length as `clean`, with country acronyms made unambiguous."""
+    return _ACRONYM.sub(_acronym, clean).lower()
+
+
+_STEMS: dict[str, str] = {}
+
+
+def stem(word: str) -> str:
+    cached = _STEMS.get(word)
+    if cached is not None:
+        return cached
+    out = word
+    if len(word) > 4 and word.endswith("ies"):
+        out = word[:-3] + "y"
+    elif len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        out = word[:-1]
+    if len(_STEMS) < 200_000:
+        _STEMS[word] = out
+    return out
+
+
+def words(folded: str) -> list[str]:
+    return [stem(w) for w in _WORD.findall(folded) if w != "s"]
+
+
+@dataclass(frozen=True)
+class _Effect:
+    kind: str  # theme | negative | off | context | engagement | pressure
+    target: str  # theme id or context group ("" for off-topic and stance)
+    weight: float
+
+
+@dataclass(frozen=True)
+class Result:
+    themes: tuple[str, ...]
+    scores: dict[str, float]
+    stance: str | None
+    relevant: bool
+    evidence: tuple[str, ...]
+
+
+class Matcher:
+    """Every phrase of the theme file compiled into one index keyed by its first word."""
+
+    def __init__(self, tf: ThemeFile) -> None:
+        self.tf = tf
+        self._effects: list[list[_Effect]] = []
+        self._labels: list[str] = []
+        self._ids: dict[tuple[str, ...] | str, int] = {}
+        self._by_first: dict[str, list[tuple[tuple[str, ...], int]]] = {}
+        self._cjk: list[tuple[str, int]] = []
+        for group, terms in tf.contexts.items():
+            for term in terms:
+                self._add(term, _Effect("context", group, 0.0))
+        for phrase, weight in tf.off_topic.items():
+            self._add(phrase, _Effect("off", "", weight))
+        for side, cues in tf.stance_cues.items():
+            for phrase, weight in cues.items():
+                self._add(phrase, _Effect(side, "", weight))
+        for theme in tf.themes:
+            for phrase, weight in theme.phrases.items():
+                self._add(phrase, _Effect("theme", theme.id, weight))
+            for phrase, weight in theme.negative.items():
+                self._add(phrase, _Effect("negative", theme.id, weight))
+
+    def _add(self, phrase: str, effect: _Effect) -> None:
+        phrase = phrase.strip()
+        if _CJK.search(phrase):
+            key: tuple[str, ...] | str = phrase
+        else:
+            key = tuple(words(fold_text(phrase)))
+            if not key:
+                return
+        pid = self._ids.get(key)
+        if pid is None:
+            pid = len(self._effects)
+            self._ids[key] = pid
+            self._effects.append([])
+            self._labels.append(phrase)
+            if isinstance(key, str):
+                self._cjk.append((key, pid))
+            else:
+                self._by_first.setdefault(key[0], []).append((key[1:], pid))
+        self._effects[pid].append(effect)
+
+    def scan(self, folded: str) -> dict[int, int]:
+        """Phrase id -> index of its first occurrence (a word index, or -1 - char offset for CJK)."""
+        hits: dict[int, int] = {}
+        ws = words(folded)
+        by_first = self._by_first
+        for i, w in enumerate(ws):
+            entries = by_first.get(w)
+            if entries is None:
+                continue
+            for rest, pid in entries:
+                if pid in hits:
+                    continue
+                if not rest or tuple(ws[i + 1 : i + 1 + len(rest)]) == rest:
+                    hits[pid] = i
+        if self._cjk and _CJK.search(folded):
+            for phrase, pid in self._cjk:
+                at = folded.find(phrase)
+                if at >= 0 and pid not in hits:
+                    hits[pid] = -1 - at
+        return hits
+
+    def classify(self, title: str, summary: str) -> Result:
+        tf = self.tf
+        title_clean = clean_text(title or "", MAX_TITLE_CHARS)
+        summary_clean = clean_text(summary or "", MAX_SUMMARY_CHARS)
+        title_folded = fold_text(title_clean)
+        summary_folded = fold_text(summary_clean)
+        title_hits = self.scan(title_folded)
+        summary_hits = self.scan(summary_folded)
+
+        contexts: set[str] = set()
+        raw = dict.fromkeys(THEME_IDS, 0.0)
+        penalty = dict.fromkeys(THEME_IDS, 0.0)
+        off = 0.0
+        stance = {"engagement": 0.0, "pressure": 0.0}
+        # (theme, weight, phrase id, in_title) for evidence
+        reasons: list[tuple[str, float, int, bool]] = []
+        for hits, boost, in_title in ((title_hits, tf.title_boost, True), (summary_hits, 1.0, False)):
+            for pid in hits:
+                if in_title is False and pid in title_hits:
+                    continue
+                for eff in self._effects[pid]:
+                    kind = eff.kind
+                    if kind == "context":
+                        contexts.add(eff.target)
+                    elif kind == "theme":
+                        raw[eff.target] += eff.weight * boost
+                        reasons.append((eff.target, eff.weight * boost, pid, in_title))
+                    elif kind == "negative":
+                        penalty[eff.target] += eff.weight * boost
+                    elif kind == "off":
+                        off += eff.weight * boost
+                    else:
+                        stance[kind] += eff.weight * boost
+
+        scores: dict[str, float] = {}
+        chosen: list[str] = []
+        for theme in tf.themes:
+            value = raw[theme.id]
+            for alternatives in theme.requires:
+                if not any(group in contexts for group in alternatives):
+                    value *= tf.missing_context_factor
+                    break
+            value -= penalty[theme.id] + off
+            score = value / (value + tf.scale) if value > 0 else 0.0
+            scores[theme.id] = round(score, 4)
+            if score >= theme.threshold:
+                chosen.append(theme.id)
+
+        relevant = bool(chosen)
+        if not relevant:
+            return Result((), scores, None, False, ())
+        lean = stance["engagement"] - stance["pressure"]
+        side = "engagement" if lean >= tf.stance_min else "pressure" if -lean >= tf.stance_min else "neutral"
+        evidence = self._evidence(chosen, scores, reasons, title_clean, title_folded, summary_clean, summary_folded,
+                                  title_hits, summary_hits)
+        return Result(tuple(chosen), scores, side, True, evidence)
+
+    def _evidence(self, chosen, scores, reasons, title_clean, title_folded, summary_clean, summary_folded,
+                  title_hits, summary_hits) -> tuple[str, ...]:
+        """The strongest phrase of each chosen theme, shown in its sentence (or as it reads in the title)."""
+        out: list[str] = []
+        picked: set[int] = set()
+        for theme_id in sorted(chosen, key=lambda t: -scores[t]):
+            best = max((r for r in reasons if r[0] == theme_id), key=lambda r: (r[1], r[3]), default=None)
+            if best is None or best[2] in picked:
+                continue
+            picked.add(best[2])
+            _, _, pid, in_title = best
+            if in_title:
+                snippet = _locate(title_clean, title_folded, title_hits[pid], self._labels[pid], whole_sentence=False)
+            else:
+                snippet = _locate(summary_clean, summary_folded, summary_hits[pid], self._labels[pid], whole_sentence=True)
+            if snippet and snippet not in out:
+                out.append(snippet)
+            if len(out) >= MAX_EVIDENCE:
+                break
+        return tuple(out)
+
+
+def _locate(clean: str, folded: str, where: int, label: str, whole_sentence: bool) -> str:
+    """The phrase as written (title) or the sentence around it (summary), cut to MAX_EVIDENCE_CHARS."""
+    if where < 0:
+        start = -1 - where
+        end = start + len(label)
+    else:
+        spans = _word_spans(folded)
+        n = len(words(fold_text(label))) or 1
+        if where >= len(spans):
+            return label
+        start, end = spans[where][0], spans[min(where + n, len(spans)) - 1][1]
+    if not whole_sentence:
+        return clean[start:end]
+    left = start
+    while left > 0 and not _SENTENCE_END.match(clean[left - 1]):
+        left -= 1
+    m = _SENTENCE_END.search(clean, end)
+    right = m.end() if m else len(clean)
+    sentence_start, sentence = left, clean[left:right].strip()
+    if len(sentence) <= MAX_EVIDENCE_CHARS:
+        return sentence
+    # Too long: a window around the phrase, cut at word boundaries.
+    lo = max(sentence_start, start - 60)
+    hi = min(right, lo + MAX_EVIDENCE_CHARS - 2)
+    window = clean[lo:hi]
+    if lo > sentence_start and " " in window[:20]:
+        window = window[window.index(" ") + 1 :]
+    if hi < right and " " in window[-20:]:
+        window = window[: window.rindex(" ")]
+    return ("…" if lo > sentence_start else "") + window.strip() + ("…" if hi < right else "")
+
+
+def _word_spans(folded: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _WORD.finditer(folded) if m.group() != "s"]
