@@ -71,11 +71,20 @@ def stem(word: str) -> str:
     cached = _STEMS.get(word)
     if cached is not None:
         return cached
+    # A light, consistent suffix fold (the same on phrases and text): "smuggled",
+    # "smuggling" and "smuggles" all become "smuggl"; "policies" becomes "policy".
     out = word
-    if len(word) > 4 and word.endswith("ies"):
+    if len(word) > 4 and word.endswith(("ies", "ied")):
         out = word[:-3] + "y"
-    elif len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        out = word[:-1]
+    else:
+        if len(out) > 3 and out.endswith("s") and not out.endswith(("ss", "us", "is")):
+            out = out[:-1]
+        if len(out) > 5 and out.endswith("ing"):
+            out = out[:-3]
+        elif len(out) > 4 and out.endswith("ed"):
+            out = out[:-2]
+        if len(out) > 3 and out.endswith("e"):
+            out = out[:-1]
     if len(_STEMS) < 200_000:
         _STEMS[word] = out
     return out
