@@ -27,6 +27,13 @@ class Classification:
     evidence: tuple[str, ...]  # plain-text phrases or sentences, each at most 160 characters
     version: str
 
+    def explain(self) -> str:
+        """One plain-text line for consoles and digests: themes, stance and why."""
+        if not self.relevant:
+            return "off-topic (no theme)"
+        why = " | ".join(f"“{e}”" for e in self.evidence)
+        return f"{', '.join(self.themes)} · {self.stance}" + (f" · why: {why}" if why else "")
+
     def to_dict(self) -> dict:
         return {
             "themes": list(self.themes),
