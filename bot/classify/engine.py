@@ -123,6 +123,8 @@ class Matcher:
         for group, terms in tf.contexts.items():
             for term in terms:
                 self._add(term, _Effect("context", group, 0.0))
+        for phrase in tf.argument_cues:
+            self._add(phrase, _Effect("argument", "", 0.0))
         for phrase, weight in tf.off_topic.items():
             self._add(phrase, _Effect("off", "", weight))
         for side, cues in tf.stance_cues.items():
@@ -188,6 +190,7 @@ class Matcher:
         raw = dict.fromkeys(THEME_IDS, 0.0)
         penalty = dict.fromkeys(THEME_IDS, 0.0)
         off = 0.0
+        argued = False
         stance = {"engagement": 0.0, "pressure": 0.0}
         # (theme, weight, phrase id, in_title) for evidence
         reasons: list[tuple[str, float, int, bool]] = []
@@ -206,6 +209,8 @@ class Matcher:
                         penalty[eff.target] += eff.weight * boost
                     elif kind == "off":
                         off += eff.weight * boost
+                    elif kind == "argument":
+                        argued = True
                     else:
                         stance[kind] += eff.weight * boost
 
@@ -227,7 +232,8 @@ class Matcher:
         if not relevant:
             return Result((), scores, None, False, ())
         lean = stance["engagement"] - stance["pressure"]
-        side = "engagement" if lean >= tf.stance_min else "pressure" if -lean >= tf.stance_min else "neutral"
+        needed = tf.stance_min if argued else tf.stance_news_min
+        side = "engagement" if lean >= needed else "pressure" if -lean >= needed else "neutral"
         evidence = self._evidence(chosen, scores, reasons, title_clean, title_folded, summary_clean, summary_folded,
                                   title_hits, summary_hits)
         return Result(tuple(chosen), scores, side, True, evidence)

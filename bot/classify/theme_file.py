@@ -41,6 +41,8 @@ class ThemeFile:
     contexts: dict[str, tuple[str, ...]]
     off_topic: dict[str, float]
     stance_min: float
+    stance_news_min: float  # margin needed when the item has no argument cue
+    argument_cues: tuple[str, ...]
     stance_cues: dict[str, dict[str, float]]  # engagement|pressure -> phrase -> weight
     themes: tuple[ThemeDef, ...]  # in THEME_IDS order
 
@@ -73,7 +75,7 @@ def parse_theme_file(data: Any, where: str = "<theme file>", digest: str = "") -
     for side in ("engagement", "pressure"):
         stance_cues[side] = _weights(stance_raw.get(side) or {}, f"stance.{side}", where)
     for key in stance_raw:
-        if key not in ("min", "engagement", "pressure"):
+        if key not in ("min", "news_min", "argument", "engagement", "pressure"):
             raise ConfigError(f"theme file {where}: stance.{key}: unknown field (stances are {', '.join(STANCES[:2])})")
 
     entries = data.get("themes")
@@ -100,6 +102,8 @@ def parse_theme_file(data: Any, where: str = "<theme file>", digest: str = "") -
         contexts=contexts,
         off_topic=_weights(data.get("off_topic") or {}, "off_topic", where),
         stance_min=_number(stance_raw.get("min", 1.0), "stance.min", where, 0.0, 100.0),
+        stance_news_min=_number(stance_raw.get("news_min", stance_raw.get("min", 1.0)), "stance.news_min", where, 0.0, 100.0),
+        argument_cues=_terms(stance_raw.get("argument") or [], "stance.argument", where) if stance_raw.get("argument") else (),
         stance_cues=stance_cues,
         themes=tuple(by_id[tid] for tid in THEME_IDS),
     )
