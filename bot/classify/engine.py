@@ -90,8 +90,12 @@ def stem(word: str) -> str:
     return out
 
 
+# Skipped on both sides, so "close the gap" also matches "closes gap" and "close a gap".
+_SKIP = frozenset({"s", "the", "a", "an"})
+
+
 def words(folded: str) -> list[str]:
-    return [stem(w) for w in _WORD.findall(folded) if w != "s"]
+    return [stem(w) for w in _WORD.findall(folded) if w not in _SKIP]
 
 
 @dataclass(frozen=True)
@@ -293,4 +297,4 @@ def _locate(clean: str, folded: str, where: int, label: str, whole_sentence: boo
 
 
 def _word_spans(folded: str) -> list[tuple[int, int]]:
-    return [m.span() for m in _WORD.finditer(folded) if m.group() != "s"]
+    return [m.span() for m in _WORD.finditer(folded) if m.group() not in _SKIP]
