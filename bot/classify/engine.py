@@ -139,6 +139,8 @@ class Matcher:
                 self._add(phrase, _Effect("theme", theme.id, weight))
             for phrase, weight in theme.negative.items():
                 self._add(phrase, _Effect("negative", theme.id, weight))
+        # Per phrase, its effects grouped by kind: the hot loop then does no dispatch.
+        self._compiled = [_compile(effects) for effects in self._effects]
 
     def _add(self, phrase: str, effect: _Effect) -> None:
         phrase = phrase.strip()
@@ -195,28 +197,27 @@ class Matcher:
         penalty = dict.fromkeys(THEME_IDS, 0.0)
         off = 0.0
         argued = False
-        stance = {"engagement": 0.0, "pressure": 0.0}
         # (theme, weight, phrase id, in_title) for evidence
         reasons: list[tuple[str, float, int, bool]] = []
+        compiled = self._compiled
+        engagement = pressure = 0.0
         for hits, boost, in_title in ((title_hits, tf.title_boost, True), (summary_hits, 1.0, False)):
             for pid in hits:
                 if in_title is False and pid in title_hits:
                     continue
-                for eff in self._effects[pid]:
-                    kind = eff.kind
-                    if kind == "context":
-                        contexts.add(eff.target)
-                    elif kind == "theme":
-                        raw[eff.target] += eff.weight * boost
-                        reasons.append((eff.target, eff.weight * boost, pid, in_title))
-                    elif kind == "negative":
-                        penalty[eff.target] += eff.weight * boost
-                    elif kind == "off":
-                        off += eff.weight * boost
-                    elif kind == "argument":
-                        argued = True
-                    else:
-                        stance[kind] += eff.weight * boost
+                groups, positive, negative, off_w, eng_w, pres_w, is_argument = compiled[pid]
+                if groups:
+                    contexts.update(groups)
+                for target, weight in positive:
+                    raw[target] += weight * boost
+                    reasons.append((target, weight * boost, pid, in_title))
+                for target, weight in negative:
+                    penalty[target] += weight * boost
+                off += off_w * boost
+                engagement += eng_w * boost
+                pressure += pres_w * boost
+                argued = argued or is_argument
+        stance = {"engagement": engagement, "pressure": pressure}
 
         scores: dict[str, float] = {}
         chosen: list[str] = []
@@ -262,6 +263,18 @@ class Matcher:
             if len(out) >= MAX_EVIDENCE:
                 break
         return tuple(out)
+
+
+def _compile(effects: list[_Effect]):
+    return (
+        frozenset(e.target for e in effects if e.kind == "context"),
+        tuple((e.target, e.weight) for e in effects if e.kind == "theme"),
+        tuple((e.target, e.weight) for e in effects if e.kind == "negative"),
+        sum(e.weight for e in effects if e.kind == "off"),
+        sum(e.weight for e in effects if e.kind == "engagement"),
+        sum(e.weight for e in effects if e.kind == "pressure"),
+        any(e.kind == "argument" for e in effects),
+    )
 
 
 def _locate(clean: str, folded: str, where: int, label: str, whole_sentence: bool) -> str:
