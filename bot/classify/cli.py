@@ -34,6 +34,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--split", choices=("dev", "test"), default="test", help="bundled labeled split (default: test)")
     e.add_argument("--themes", metavar="FILE", help="theme file to evaluate (default: the bundled one)")
     e.add_argument("--worst", type=int, default=10, metavar="N", help="how many misclassified items to show")
+    e.add_argument("--calibrate", action="store_true",
+                   help="also print the F1-maximising threshold per theme (use on the dev split only)")
     e.set_defaults(func=_eval)
 
     r = sub.add_parser("reclassify", help="re-run the classifier over stored items",
@@ -94,12 +96,17 @@ def classify_stream(classifier: Classifier, lines: IO[str], out: IO[str], err: I
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from bot.classify.evaluate import evaluate, format_report, load_labeled, split_path
+    from bot.classify.evaluate import calibrate, evaluate, format_report, load_labeled, split_path
 
     path = args.path or split_path(args.split)
     classifier = _load(args.themes)
-    report = evaluate(classifier, load_labeled(path))
+    items = load_labeled(path)
+    report = evaluate(classifier, items)
     print(format_report(report, f"classifier {classifier.version} on {path}", worst=args.worst))
+    if args.calibrate:
+        print("\nthreshold calibration (best threshold, F1 there, F1 now):")
+        for tid, (cut, best, now) in calibrate(classifier, items).items():
+            print(f"  {tid:<28}{cut:>6.2f}{best:>8.3f}{now:>8.3f}")
     return 0
 
 

@@ -176,3 +176,25 @@ def format_report(report: Report, title: str, worst: int = 10) -> str:
 def _short(text: str, n: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def calibrate(classifier: Classifier, items: list[Labeled]) -> dict[str, tuple[float, float, float]]:
+    """Per theme: (best threshold, F1 there, F1 at the current threshold), searched over 0.30–0.80.
+
+    Run on the development split only; copy a threshold into the theme file when
+    it clearly beats the current one (ties go to the value nearest 0.5).
+    """
+    scored = [(classifier.classify(i.title, i.summary).scores, i.themes) for i in items]
+    current = {t.id: t.threshold for t in classifier.theme_file.themes}
+    out: dict[str, tuple[float, float, float]] = {}
+    for tid in THEME_IDS:
+        def f1_at(cut: float) -> float:
+            m = PRF()
+            for scores, gold in scored:
+                m.add(tid in gold, scores[tid] >= cut)
+            return m.f1
+
+        candidates = [round(0.30 + 0.01 * k, 2) for k in range(51)]
+        best = max(candidates, key=lambda cut: (round(f1_at(cut), 4), -abs(cut - 0.5)))
+        out[tid] = (best, f1_at(best), f1_at(current[tid]))
+    return out
