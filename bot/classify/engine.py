@@ -232,6 +232,17 @@ class Matcher:
             scores[theme.id] = round(score, 4)
             if score >= theme.threshold:
                 chosen.append(theme.id)
+        if chosen:
+            # Once an item is clearly on-topic, a second theme needs less evidence,
+            # but a theme far weaker than the main one is a passing mention.
+            top = max(scores.values())
+            chosen = [t.id for t in tf.themes
+                      if (t.id in chosen or scores[t.id] >= tf.companion_threshold) and scores[t.id] >= tf.secondary_ratio * top]
+        elif tf.relevance_floor < 1.0 and "ai" in contexts and ("china" in contexts or "us" in contexts):
+            # An AI item about the US or China with a near-miss theme: its best theme.
+            best = max(THEME_IDS, key=lambda t: scores[t])
+            if scores[best] >= tf.relevance_floor:
+                chosen = [best]
 
         relevant = bool(chosen)
         if not relevant:

@@ -38,6 +38,9 @@ class ThemeFile:
     threshold: float
     title_boost: float
     missing_context_factor: float
+    companion_threshold: float  # further themes of an item that already has one
+    secondary_ratio: float  # a further theme needs at least this share of the top theme's score
+    relevance_floor: float  # best theme of an AI item about the US or China, when none reaches its threshold
     contexts: dict[str, tuple[str, ...]]
     off_topic: dict[str, float]
     stance_min: float
@@ -99,6 +102,9 @@ def parse_theme_file(data: Any, where: str = "<theme file>", digest: str = "") -
         threshold=default_threshold,
         title_boost=_number(data.get("title_boost", 1.5), "title_boost", where, 0.0, 10.0),
         missing_context_factor=_number(data.get("missing_context_factor", 0.25), "missing_context_factor", where, 0.0, 1.0),
+        companion_threshold=_number(data.get("companion_threshold", default_threshold), "companion_threshold", where, 0.0, 1.0),
+        secondary_ratio=_number(data.get("secondary_ratio", 0.0), "secondary_ratio", where, 0.0, 1.0),
+        relevance_floor=_number(data.get("relevance_floor", 1.0), "relevance_floor", where, 0.0, 1.0),
         contexts=contexts,
         off_topic=_weights(data.get("off_topic") or {}, "off_topic", where),
         stance_min=_number(stance_raw.get("min", 1.0), "stance.min", where, 0.0, 100.0),
