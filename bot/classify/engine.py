@@ -17,6 +17,7 @@ Text handling:
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from dataclasses import dataclass
@@ -122,7 +123,9 @@ class Matcher:
         self._effects: list[list[_Effect]] = []
         self._labels: list[str] = []
         self._ids: dict[tuple[str, ...] | str, int] = {}
-        self._by_first: dict[str, list[tuple[tuple[str, ...], int]]] = {}
+        # first word -> [id of the one-word phrase or None, {second word -> [(remaining words, id)]}]
+        self._by_first: dict[str, list] = {}
+        self._lengths: list[int] = []  # words per phrase (0 for CJK)
         self._cjk: list[tuple[str, int]] = []
         for group, terms in tf.contexts.items():
             for term in terms:
@@ -156,10 +159,15 @@ class Matcher:
             self._ids[key] = pid
             self._effects.append([])
             self._labels.append(phrase)
+            self._lengths.append(len(key) if isinstance(key, tuple) else 0)
             if isinstance(key, str):
                 self._cjk.append((key, pid))
             else:
-                self._by_first.setdefault(key[0], []).append((key[1:], pid))
+                single, by_second = self._by_first.setdefault(key[0], [None, {}])
+                if len(key) == 1:
+                    self._by_first[key[0]][0] = pid
+                else:
+                    by_second.setdefault(key[1], []).append((key[2:], pid))
         self._effects[pid].append(effect)
 
     def scan(self, folded: str) -> dict[int, int]:
@@ -167,15 +175,20 @@ class Matcher:
         hits: dict[int, int] = {}
         ws = words(folded)
         by_first = self._by_first
+        n = len(ws)
         for i, w in enumerate(ws):
-            entries = by_first.get(w)
-            if entries is None:
+            entry = by_first.get(w)
+            if entry is None:
                 continue
-            for rest, pid in entries:
-                if pid in hits:
-                    continue
-                if not rest or tuple(ws[i + 1 : i + 1 + len(rest)]) == rest:
-                    hits[pid] = i
+            single, by_second = entry
+            if single is not None and single not in hits:
+                hits[single] = i
+            if i + 1 < n:
+                candidates = by_second.get(ws[i + 1])
+                if candidates:
+                    for rest, pid in candidates:
+                        if pid not in hits and (not rest or tuple(ws[i + 2 : i + 2 + len(rest)]) == rest):
+                            hits[pid] = i
         if self._cjk and _CJK.search(folded):
             for phrase, pid in self._cjk:
                 at = folded.find(phrase)
@@ -265,10 +278,11 @@ class Matcher:
                 continue
             picked.add(best[2])
             _, _, pid, in_title = best
+            n_words = self._lengths[pid]
             if in_title:
-                snippet = _locate(title_clean, title_folded, title_hits[pid], self._labels[pid], whole_sentence=False)
+                snippet = _locate(title_clean, title_folded, title_hits[pid], self._labels[pid], n_words, False)
             else:
-                snippet = _locate(summary_clean, summary_folded, summary_hits[pid], self._labels[pid], whole_sentence=True)
+                snippet = _locate(summary_clean, summary_folded, summary_hits[pid], self._labels[pid], n_words, True)
             if snippet and snippet not in out:
                 out.append(snippet)
             if len(out) >= MAX_EVIDENCE:
@@ -288,14 +302,14 @@ def _compile(effects: list[_Effect]):
     )
 
 
-def _locate(clean: str, folded: str, where: int, label: str, whole_sentence: bool) -> str:
+def _locate(clean: str, folded: str, where: int, label: str, n: int, whole_sentence: bool) -> str:
     """The phrase as written (title) or the sentence around it (summary), cut to MAX_EVIDENCE_CHARS."""
     if where < 0:
         start = -1 - where
         end = start + len(label)
     else:
         spans = _word_spans(folded)
-        n = len(words(fold_text(label))) or 1
+        n = n or 1
         if where >= len(spans):
             return label
         start, end = spans[where][0], spans[min(where + n, len(spans)) - 1][1]
@@ -320,5 +334,6 @@ def _locate(clean: str, folded: str, where: int, label: str, whole_sentence: boo
     return ("…" if lo > sentence_start else "") + window.strip() + ("…" if hi < right else "")
 
 
+@functools.lru_cache(maxsize=8)
 def _word_spans(folded: str) -> list[tuple[int, int]]:
     return [m.span() for m in _WORD.finditer(folded) if m.group() not in _SKIP]
