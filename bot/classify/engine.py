@@ -245,17 +245,21 @@ class Matcher:
             scores[theme.id] = round(score, 4)
             if score >= theme.threshold:
                 chosen.append(theme.id)
+        # The companion threshold and relevance floor lower each theme's own threshold
+        # by the same amount as they lower the file's default one.
         if chosen:
             # Once an item is clearly on-topic, a second theme needs less evidence,
             # but a theme far weaker than the main one is a passing mention.
             top = max(scores.values())
+            lower = tf.threshold - tf.companion_threshold
             chosen = [t.id for t in tf.themes
-                      if (t.id in chosen or scores[t.id] >= tf.companion_threshold) and scores[t.id] >= tf.secondary_ratio * top]
-        elif tf.relevance_floor < 1.0 and "ai" in contexts and ("china" in contexts or "us" in contexts):
+                      if (t.id in chosen or scores[t.id] >= t.threshold - lower) and scores[t.id] >= tf.secondary_ratio * top]
+        elif tf.relevance_floor < tf.threshold and "ai" in contexts and ("china" in contexts or "us" in contexts):
             # An AI item about the US or China with a near-miss theme: its best theme.
-            best = max(THEME_IDS, key=lambda t: scores[t])
-            if scores[best] >= tf.relevance_floor:
-                chosen = [best]
+            lower = tf.threshold - tf.relevance_floor
+            best = max(tf.themes, key=lambda t: scores[t.id] - t.threshold)
+            if scores[best.id] >= best.threshold - lower:
+                chosen = [best.id]
 
         relevant = bool(chosen)
         if not relevant:
