@@ -57,7 +57,7 @@ def load_theme_file(path: str | Path = DEFAULT_THEME_FILE) -> ThemeFile:
     except OSError as exc:
         raise ConfigError(f"theme file {path}: cannot read ({exc.strerror or exc})") from exc
     try:
-        data = yaml.safe_load(raw)
+        data = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # C parser when built in
     except yaml.YAMLError as exc:
         raise ConfigError(f"theme file {path}: not valid YAML ({exc})") from exc
     return parse_theme_file(data, str(path), hashlib.sha256(raw).hexdigest()[:10])
