@@ -308,6 +308,9 @@ def _compile(effects: list[_Effect]):
 
 def _locate(clean: str, folded: str, where: int, label: str, n: int, whole_sentence: bool) -> str:
     """The phrase as written (title) or the sentence around it (summary), cut to MAX_EVIDENCE_CHARS."""
+    if len(folded) != len(clean):
+        # Lowercasing changed the length (a few non-ASCII letters do): offsets would drift.
+        return label[:MAX_EVIDENCE_CHARS]
     if where < 0:
         start = -1 - where
         end = start + len(label)
