@@ -19,6 +19,7 @@ from bot.errors import BriefbotError
 COMMAND_MODULES: tuple[str, ...] = (
     "bot.db_cli",
     "bot.adapters.slack_cli",
+    "bot.classify.cli",
 )
 
 

@@ -1,0 +1,346 @@
+"""The keyword classifier: one pass over an item's words, weighted phrases per theme.
+
+Why this design: it is deterministic, explainable (every point of a score comes
+from a phrase a user can read and edit in the theme file) and fast enough to
+run inside every poll (tens of thousands of items a second on one core).
+
+Text handling:
+- markup, entities and control characters are removed; only the first
+  MAX_SUMMARY_CHARS of a summary are read (the main subject is in the lead);
+- "US", "U.S.", "UK", "UN" in capitals become the words ūs, ūk, ūn, the same
+  length as the text they replace so offsets still point into the clean text
+  (the pronoun "us" never means the country);
+- words are lowercased ASCII runs; plural "s"/"ies" and possessive "'s" fold;
+- phrases written in Chinese (CJK) match as substrings, only when the item
+  contains CJK characters.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import re
+from dataclasses import dataclass
+
+from bot.classify.theme_file import ThemeFile
+from bot.themes import THEME_IDS
+
+MAX_TITLE_CHARS = 1_000
+MAX_SUMMARY_CHARS = 6_000
+MAX_EVIDENCE_CHARS = 160
+MAX_EVIDENCE = 3
+
+_TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->|<[^<>]{0,2000}>", re.IGNORECASE | re.DOTALL)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
+_SPACES = re.compile(r"\s+")
+_ACRONYM = re.compile(r"(?<![\w.])(U\.S\.A\.|U\.S\.|USA|US|U\.K\.|UK|U\.N\.|UN)(?![\w])")
+_WORD = re.compile(r"[a-z0-9ū]+")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_SENTENCE_END = re.compile(r"[.!?。！？;；\n]")
+
+_ACRONYM_WORD = {"US": "ūs", "USA": "ūs", "UK": "ūk", "UN": "ūn"}
+
+
+def clean_text(text: str, limit: int) -> str:
+    """Plain text: no markup, entities, control characters or runs of spaces."""
+    if not text:
+        return ""
+    text = text[: limit * 4]  # markup may be most of it; never scan 100 KB of it
+    if "<" in text:
+        text = _TAG.sub(" ", text)
+    if "&" in text:
+        text = html.unescape(text)
+    text = _CONTROL.sub(" ", text)
+    return _SPACES.sub(" ", text).strip()[:limit]
+
+
+def _acronym(match: re.Match[str]) -> str:
+    found = match.group(1)
+    word = _ACRONYM_WORD[found.replace(".", "")]
+    return word + " " * (len(found) - len(word))
+
+
+def fold_text(clean: str) -> str:
+    """Lowercased text of the same length as `clean`, with country acronyms made unambiguous."""
+    return _ACRONYM.sub(_acronym, clean).lower()
+
+
+_STEMS: dict[str, str] = {}
+
+
+def stem(word: str) -> str:
+    cached = _STEMS.get(word)
+    if cached is not None:
+        return cached
+    # A light, consistent suffix fold (the same on phrases and text): "smuggled",
+    # "smuggling" and "smuggles" all become "smuggl"; "policies" becomes "policy".
+    out = word
+    if len(word) > 4 and word.endswith(("ies", "ied")):
+        out = word[:-3] + "y"
+    else:
+        if len(out) > 3 and out.endswith("s") and not out.endswith(("ss", "us", "is")):
+            out = out[:-1]
+        if len(out) > 5 and out.endswith("ing"):
+            out = out[:-3]
+        elif len(out) > 4 and out.endswith("ed"):
+            out = out[:-2]
+        if len(out) > 3 and out.endswith("e"):
+            out = out[:-1]
+    if len(_STEMS) < 200_000:
+        _STEMS[word] = out
+    return out
+
+
+# Skipped on both sides, so "close the gap" also matches "closes gap" and "close a gap".
+_SKIP = frozenset({"s", "the", "a", "an"})
+
+
+def words(folded: str) -> list[str]:
+    return [stem(w) for w in _WORD.findall(folded) if w not in _SKIP]
+
+
+@dataclass(frozen=True)
+class _Effect:
+    kind: str  # theme | negative | off | context | engagement | pressure
+    target: str  # theme id or context group ("" for off-topic and stance)
+    weight: float
+
+
+@dataclass(frozen=True)
+class Result:
+    themes: tuple[str, ...]
+    scores: dict[str, float]
+    stance: str | None
+    relevant: bool
+    evidence: tuple[str, ...]
+
+
+class Matcher:
+    """Every phrase of the theme file compiled into one index keyed by its first word."""
+
+    def __init__(self, tf: ThemeFile) -> None:
+        self.tf = tf
+        self._effects: list[list[_Effect]] = []
+        self._labels: list[str] = []
+        self._ids: dict[tuple[str, ...] | str, int] = {}
+        # first word -> [id of the one-word phrase or None, {second word -> [(remaining words, id)]}]
+        self._by_first: dict[str, list] = {}
+        self._lengths: list[int] = []  # words per phrase (0 for CJK)
+        self._cjk: list[tuple[str, int]] = []
+        for group, terms in tf.contexts.items():
+            for term in terms:
+                self._add(term, _Effect("context", group, 0.0))
+        for phrase in tf.argument_cues:
+            self._add(phrase, _Effect("argument", "", 0.0))
+        for phrase, weight in tf.off_topic.items():
+            self._add(phrase, _Effect("off", "", weight))
+        for side, cues in tf.stance_cues.items():
+            for phrase, weight in cues.items():
+                self._add(phrase, _Effect(side, "", weight))
+        for theme in tf.themes:
+            for phrase, weight in theme.phrases.items():
+                self._add(phrase, _Effect("theme", theme.id, weight))
+            for phrase, weight in theme.negative.items():
+                self._add(phrase, _Effect("negative", theme.id, weight))
+        # Per phrase, its effects grouped by kind: the hot loop then does no dispatch.
+        self._compiled = [_compile(effects) for effects in self._effects]
+
+    def _add(self, phrase: str, effect: _Effect) -> None:
+        phrase = phrase.strip()
+        if _CJK.search(phrase):
+            key: tuple[str, ...] | str = phrase
+        else:
+            key = tuple(words(fold_text(phrase)))
+            if not key:
+                return
+        pid = self._ids.get(key)
+        if pid is None:
+            pid = len(self._effects)
+            self._ids[key] = pid
+            self._effects.append([])
+            self._labels.append(phrase)
+            self._lengths.append(len(key) if isinstance(key, tuple) else 0)
+            if isinstance(key, str):
+                self._cjk.append((key, pid))
+            else:
+                single, by_second = self._by_first.setdefault(key[0], [None, {}])
+                if len(key) == 1:
+                    self._by_first[key[0]][0] = pid
+                else:
+                    by_second.setdefault(key[1], []).append((key[2:], pid))
+        self._effects[pid].append(effect)
+
+    def scan(self, folded: str) -> dict[int, int]:
+        """Phrase id -> index of its first occurrence (a word index, or -1 - char offset for CJK)."""
+        hits: dict[int, int] = {}
+        ws = words(folded)
+        by_first = self._by_first
+        n = len(ws)
+        for i, w in enumerate(ws):
+            entry = by_first.get(w)
+            if entry is None:
+                continue
+            single, by_second = entry
+            if single is not None and single not in hits:
+                hits[single] = i
+            if i + 1 < n:
+                candidates = by_second.get(ws[i + 1])
+                if candidates:
+                    for rest, pid in candidates:
+                        if pid not in hits and (not rest or tuple(ws[i + 2 : i + 2 + len(rest)]) == rest):
+                            hits[pid] = i
+        if self._cjk and _CJK.search(folded):
+            for phrase, pid in self._cjk:
+                at = folded.find(phrase)
+                if at >= 0 and pid not in hits:
+                    hits[pid] = -1 - at
+        return hits
+
+    def classify(self, title: str, summary: str) -> Result:
+        tf = self.tf
+        title_clean = clean_text(title or "", MAX_TITLE_CHARS)
+        summary_clean = clean_text(summary or "", MAX_SUMMARY_CHARS)
+        title_folded = fold_text(title_clean)
+        summary_folded = fold_text(summary_clean)
+        title_hits = self.scan(title_folded)
+        summary_hits = self.scan(summary_folded)
+
+        contexts: set[str] = set()
+        raw = dict.fromkeys(THEME_IDS, 0.0)
+        penalty = dict.fromkeys(THEME_IDS, 0.0)
+        off = 0.0
+        argued = False
+        # (theme, weight, phrase id, in_title) for evidence
+        reasons: list[tuple[str, float, int, bool]] = []
+        compiled = self._compiled
+        engagement = pressure = 0.0
+        for hits, boost, in_title in ((title_hits, tf.title_boost, True), (summary_hits, 1.0, False)):
+            for pid in hits:
+                if in_title is False and pid in title_hits:
+                    continue
+                groups, positive, negative, off_w, eng_w, pres_w, is_argument = compiled[pid]
+                if groups:
+                    contexts.update(groups)
+                for target, weight in positive:
+                    raw[target] += weight * boost
+                    reasons.append((target, weight * boost, pid, in_title))
+                for target, weight in negative:
+                    penalty[target] += weight * boost
+                off += off_w * boost
+                engagement += eng_w * boost
+                pressure += pres_w * boost
+                argued = argued or is_argument
+        stance = {"engagement": engagement, "pressure": pressure}
+
+        scores: dict[str, float] = {}
+        chosen: list[str] = []
+        for theme in tf.themes:
+            value = raw[theme.id]
+            for alternatives in theme.requires:
+                if not any(group in contexts for group in alternatives):
+                    value *= tf.missing_context_factor
+                    break
+            value -= penalty[theme.id] + off
+            score = value / (value + tf.scale) if value > 0 else 0.0
+            scores[theme.id] = round(score, 4)
+            if score >= theme.threshold:
+                chosen.append(theme.id)
+        # The companion threshold and relevance floor lower each theme's own threshold
+        # by the same amount as they lower the file's default one.
+        if chosen:
+            # Once an item is clearly on-topic, a second theme needs less evidence,
+            # but a theme far weaker than the main one is a passing mention.
+            top = max(scores.values())
+            lower = tf.threshold - tf.companion_threshold
+            chosen = [t.id for t in tf.themes
+                      if (t.id in chosen or scores[t.id] >= t.threshold - lower) and scores[t.id] >= tf.secondary_ratio * top]
+        elif tf.relevance_floor < tf.threshold and "ai" in contexts and ("china" in contexts or "us" in contexts):
+            # An AI item about the US or China with a near-miss theme: its best theme.
+            lower = tf.threshold - tf.relevance_floor
+            best = max(tf.themes, key=lambda t: scores[t.id] - t.threshold)
+            if scores[best.id] >= best.threshold - lower:
+                chosen = [best.id]
+
+        relevant = bool(chosen)
+        if not relevant:
+            return Result((), scores, None, False, ())
+        lean = stance["engagement"] - stance["pressure"]
+        needed = tf.stance_min if argued else tf.stance_news_min
+        side = "engagement" if lean >= needed else "pressure" if -lean >= needed else "neutral"
+        evidence = self._evidence(chosen, scores, reasons, title_clean, title_folded, summary_clean, summary_folded,
+                                  title_hits, summary_hits)
+        return Result(tuple(chosen), scores, side, True, evidence)
+
+    def _evidence(self, chosen, scores, reasons, title_clean, title_folded, summary_clean, summary_folded,
+                  title_hits, summary_hits) -> tuple[str, ...]:
+        """The strongest phrase of each chosen theme, shown in its sentence (or as it reads in the title)."""
+        out: list[str] = []
+        picked: set[int] = set()
+        for theme_id in sorted(chosen, key=lambda t: -scores[t]):
+            best = max((r for r in reasons if r[0] == theme_id), key=lambda r: (r[1], r[3]), default=None)
+            if best is None or best[2] in picked:
+                continue
+            picked.add(best[2])
+            _, _, pid, in_title = best
+            n_words = self._lengths[pid]
+            if in_title:
+                snippet = _locate(title_clean, title_folded, title_hits[pid], self._labels[pid], n_words, False)
+            else:
+                snippet = _locate(summary_clean, summary_folded, summary_hits[pid], self._labels[pid], n_words, True)
+            if snippet and snippet not in out:
+                out.append(snippet)
+            if len(out) >= MAX_EVIDENCE:
+                break
+        return tuple(out)
+
+
+def _compile(effects: list[_Effect]):
+    return (
+        frozenset(e.target for e in effects if e.kind == "context"),
+        tuple((e.target, e.weight) for e in effects if e.kind == "theme"),
+        tuple((e.target, e.weight) for e in effects if e.kind == "negative"),
+        sum(e.weight for e in effects if e.kind == "off"),
+        sum(e.weight for e in effects if e.kind == "engagement"),
+        sum(e.weight for e in effects if e.kind == "pressure"),
+        any(e.kind == "argument" for e in effects),
+    )
+
+
+def _locate(clean: str, folded: str, where: int, label: str, n: int, whole_sentence: bool) -> str:
+    """The phrase as written (title) or the sentence around it (summary), cut to MAX_EVIDENCE_CHARS."""
+    if len(folded) != len(clean):
+        # Lowercasing changed the length (a few non-ASCII letters do): offsets would drift.
+        return label[:MAX_EVIDENCE_CHARS]
+    if where < 0:
+        start = -1 - where
+        end = start + len(label)
+    else:
+        spans = _word_spans(folded)
+        n = n or 1
+        if where >= len(spans):
+            return label
+        start, end = spans[where][0], spans[min(where + n, len(spans)) - 1][1]
+    if not whole_sentence:
+        return clean[start:end]
+    left = start
+    while left > 0 and not _SENTENCE_END.match(clean[left - 1]):
+        left -= 1
+    m = _SENTENCE_END.search(clean, end)
+    right = m.end() if m else len(clean)
+    sentence_start, sentence = left, clean[left:right].strip()
+    if len(sentence) <= MAX_EVIDENCE_CHARS:
+        return sentence
+    # Too long: a window around the phrase, cut at word boundaries.
+    lo = max(sentence_start, start - 60)
+    hi = min(right, lo + MAX_EVIDENCE_CHARS - 2)
+    window = clean[lo:hi]
+    if lo > sentence_start and " " in window[:20]:
+        window = window[window.index(" ") + 1 :]
+    if hi < right and " " in window[-20:]:
+        window = window[: window.rindex(" ")]
+    return ("…" if lo > sentence_start else "") + window.strip() + ("…" if hi < right else "")
+
+
+@functools.lru_cache(maxsize=8)
+def _word_spans(folded: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _WORD.finditer(folded) if m.group() not in _SKIP]

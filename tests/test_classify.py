@@ -1,0 +1,193 @@
+"""The theme classifier: themes, relevance, stance, evidence, and bad input."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.classify import Classification, Classifier, classify, classifier_version
+from bot.classify.theme_file import DEFAULT_THEME_FILE, load_theme_file
+from bot.errors import ConfigError
+from bot.themes import THEME_IDS
+
+
+def test_an_export_control_rule_is_export_controls_and_relevant() -> None:
+    c = classify(
+        "US tightens AI chip export controls on China",
+        "The Bureau of Industry and Security added 12 Chinese firms to the entity list.",
+    )
+    assert c.relevant
+    assert "export-controls-compute" in c.themes
+    assert c.scores["export-controls-compute"] >= 0.5
+
+
+def test_a_product_launch_gets_no_theme() -> None:
+    c = classify("OpenAI launches a new model with pricing plans", "The model is now available to subscribers.")
+    assert c == Classification((), c.scores, None, False, (), c.version)
+
+
+def test_chip_earnings_that_mention_china_in_passing_are_off_topic() -> None:
+    c = classify("Nvidia beats earnings expectations", "Record quarterly revenue; China sales were a small share. Shares rose 5%.")
+    assert not c.relevant
+
+
+def test_us_china_trade_talks_without_ai_are_off_topic() -> None:
+    c = classify("US and China resume trade talks", "Negotiators discussed tariffs and soybean purchases in Geneva.")
+    assert not c.relevant
+
+
+def test_an_item_can_carry_several_themes_in_the_fixed_order() -> None:
+    c = classify(
+        "Revive the US-China AI dialogue",
+        "Washington and Beijing should restart talks on AI risk and build trust between standards bodies such as TC260 and NIST.",
+    )
+    assert {"us-china-dialogue", "standards-evaluations"} <= set(c.themes)
+    assert list(c.themes) == [t for t in THEME_IDS if t in c.themes]
+
+
+def test_every_theme_has_a_score_between_zero_and_one() -> None:
+    c = classify("Politburo study session on AI", "Xi Jinping warned of unprecedented risks from artificial intelligence.")
+    assert set(c.scores) == set(THEME_IDS)
+    assert all(0.0 <= s <= 1.0 for s in c.scores.values())
+    assert "china-ai-governance" in c.themes
+
+
+def test_an_op_ed_for_maximum_pressure_has_the_pressure_stance() -> None:
+    c = classify(
+        "Trump should use maximum pressure before any AI deal with China",
+        "Tighten export controls and close loopholes to widen the gap before talks; Beijing cannot be trusted to keep commitments.",
+    )
+    assert c.relevant and c.stance == "pressure"
+
+
+def test_an_op_ed_for_dialogue_has_the_engagement_stance() -> None:
+    c = classify(
+        "Washington and Beijing should revive their AI dialogue",
+        "Shared risks such as bioweapon uplift call for cooperation; the two sides could build trust and work together.",
+    )
+    assert c.relevant and c.stance == "engagement"
+
+
+def test_news_without_argument_is_neutral() -> None:
+    c = classify("Commerce adds Chinese chipmakers to the entity list", "The rule takes effect on Friday, the department said.")
+    assert c.stance == "neutral"
+
+
+def test_the_evidence_shows_the_sentence_that_decided_it() -> None:
+    c = classify(
+        "Weekly roundup",
+        "Markets were calm. Officials said the new rule closes a loophole in AI chip export controls. Weather was fine.",
+    )
+    assert "export-controls-compute" in c.themes
+    assert any("export controls" in e for e in c.evidence)
+    assert all(len(e) <= 162 and "<" not in e for e in c.evidence)
+
+
+def test_the_pronoun_us_is_not_the_united_states() -> None:
+    c = classify("Let us talk about AI with China", "It matters for all of us.")
+    assert "us-china-dialogue" not in c.themes
+
+
+@pytest.mark.parametrize(
+    "title, summary",
+    [
+        ("", ""),
+        ("", "AI export controls on chips tightened."),
+        ("Export controls on AI chips", ""),
+        ("x" * 100_000, "y " * 50_000),
+        ("<h1>AI <b>export controls</b></h1>", "<script>alert(1)</script><p>Chips &amp; the entity list</p>"),
+        ("🚀🔥 AI chips \x00\x07\x1b[31m", "\u200b\ufeff control \x7f characters"),
+        ("美国收紧对华人工智能芯片出口管制", "美国商务部将多家中国企业列入实体清单。"),
+        ("今天天气很好", "我们去公园散步吧。"),
+    ],
+)
+def test_bad_input_never_crashes(title: str, summary: str) -> None:
+    c = classify(title, summary)
+    assert set(c.scores) == set(THEME_IDS)
+    assert all(len(e) <= 162 for e in c.evidence)
+
+
+def test_chinese_items_get_a_correct_theme_or_none() -> None:
+    assert "export-controls-compute" in classify("美国收紧对华人工智能芯片出口管制", "美国商务部将多家中国企业列入实体清单。").themes
+    assert classify("今天天气很好", "我们去公园散步吧。").themes == ()
+
+
+def test_markup_is_never_evidence() -> None:
+    c = classify("Report", "<p>The <b>Bureau of Industry and Security</b> tightened <i>AI chip</i> export controls.</p>")
+    assert c.evidence and all("<" not in e and "&" not in e for e in c.evidence)
+
+
+def test_a_hundred_kilobytes_of_text_is_read_only_up_to_a_limit() -> None:
+    c = classify("Export controls on AI chips", "filler " * 15_000 + "bioweapon uplift " * 100)
+    assert "export-controls-compute" in c.themes
+    assert "cbrn-cyber-misuse" not in c.themes
+
+
+def test_classification_is_deterministic_and_picklable() -> None:
+    a = classify("US tightens AI chip export controls", "Entity list additions.")
+    assert a == classify("US tightens AI chip export controls", "Entity list additions.")
+    assert pickle.loads(pickle.dumps(a)) == a
+    assert pickle.loads(pickle.dumps(classify)) is classify
+
+
+def test_the_version_names_the_theme_file(tmp_path: Path) -> None:
+    copy = tmp_path / "themes.yaml"
+    copy.write_text(DEFAULT_THEME_FILE.read_text(encoding="utf-8") + "\n# tuned\n", encoding="utf-8")
+    assert Classifier.load(copy).version != classifier_version()
+    assert classify("a", "b").version == classifier_version()
+    assert len(classifier_version()) <= 40
+
+
+def _theme_file_with(tmp_path: Path, change) -> Path:
+    data = yaml.safe_load(DEFAULT_THEME_FILE.read_text(encoding="utf-8"))
+    change(data)
+    path = tmp_path / "themes.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_an_unknown_theme_id_is_an_error_naming_the_entry(tmp_path: Path) -> None:
+    path = _theme_file_with(tmp_path, lambda d: d["themes"][2].update(id="chip-race"))
+    with pytest.raises(ConfigError, match=r"themes\[2\] \(chip-race\): id: unknown theme id"):
+        load_theme_file(path)
+
+
+def test_a_missing_theme_is_an_error(tmp_path: Path) -> None:
+    path = _theme_file_with(tmp_path, lambda d: d["themes"].pop())
+    with pytest.raises(ConfigError, match="missing theme.*multilateral-governance"):
+        load_theme_file(path)
+
+
+def test_a_malformed_weight_is_an_error_naming_the_entry_and_field(tmp_path: Path) -> None:
+    path = _theme_file_with(tmp_path, lambda d: d["themes"][1]["phrases"].update({"entity list": "lots"}))
+    with pytest.raises(ConfigError, match=r"themes\[1\] \(export-controls-compute\): phrases: 'entity list': must be a number"):
+        load_theme_file(path)
+
+
+def test_an_unknown_context_group_is_an_error(tmp_path: Path) -> None:
+    path = _theme_file_with(tmp_path, lambda d: d["themes"][0].update(requires=["ai", "mars"]))
+    with pytest.raises(ConfigError, match=r"themes\[0\] \(us-china-dialogue\): requires: unknown context group 'mars'"):
+        load_theme_file(path)
+
+
+def test_a_file_that_is_not_yaml_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "themes.yaml"
+    path.write_text("themes: [\n  - id: x\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_theme_file(path)
+
+
+def test_the_bundled_theme_file_defines_every_theme_with_examples() -> None:
+    tf = load_theme_file()
+    assert tuple(t.id for t in tf.themes) == THEME_IDS
+    for theme in tf.themes:
+        assert theme.description and theme.phrases and theme.examples
+
+
+def test_the_theme_files_own_examples_are_classified_as_their_theme() -> None:
+    tf = load_theme_file()
+    missed = [(t.id, ex) for t in tf.themes for ex in t.examples if t.id not in classify(ex, "").themes]
+    assert len(missed) <= len([ex for t in tf.themes for ex in t.examples]) // 4, missed

@@ -1,0 +1,45 @@
+"""Classifier quality on the held-out test split (tests/data/classify-test.jsonl).
+
+The targets are macro-F1 >= 0.85 over the eleven themes, relevance F1 >= 0.92
+and stance accuracy >= 0.75. Targets not yet met are marked xfail (with the
+current number in the reason) and guarded by a floor at today's level, so any
+regression fails the suite; remove the xfail once a target is reached.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.classify import default_classifier
+from bot.classify.evaluate import evaluate, format_report, load_labeled, split_path
+
+
+@pytest.fixture(scope="module")
+def report():
+    return evaluate(default_classifier(), load_labeled(split_path("test")))
+
+
+def test_the_test_split_is_large_enough_to_mean_something(report) -> None:
+    assert report.n >= 150
+
+
+@pytest.mark.xfail(reason="macro-F1 on the test split is 0.77 (dev 0.87): below the 0.85 target", strict=False)
+def test_macro_f1_over_the_eleven_themes_reaches_the_target(report) -> None:
+    assert report.macro_f1 >= 0.85, format_report(report, "test split")
+
+
+def test_macro_f1_does_not_regress(report) -> None:
+    assert report.macro_f1 >= 0.75, format_report(report, "test split")
+
+
+@pytest.mark.xfail(reason="relevance F1 on the test split is 0.915 (dev 0.99): just below the 0.92 target", strict=False)
+def test_relevance_f1_reaches_the_target(report) -> None:
+    assert report.relevance.f1 >= 0.92, format_report(report, "test split")
+
+
+def test_relevance_f1_does_not_regress(report) -> None:
+    assert report.relevance.f1 >= 0.90, format_report(report, "test split")
+
+
+def test_stance_accuracy_is_at_least_0_75(report) -> None:
+    assert report.stance_accuracy >= 0.75, format_report(report, "test split")
