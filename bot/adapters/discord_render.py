@@ -26,6 +26,7 @@ MAX_FIELDS = 25
 MAX_FIELD_NAME = 256
 MAX_FIELD_VALUE = 1024
 MAX_FOOTER = 2048
+FOOTER_BUDGET = 500  # a reply's own footer; longer ones are cut so the last message keeps its room
 
 NO_MENTIONS = discord.AllowedMentions.none()
 
@@ -126,27 +127,30 @@ class _Builder:
         self.max_messages = max_messages
         self.colour = COLOURS.get(reply.kind, COLOURS["ok"])
         self.messages: list[MessagePayload] = [MessagePayload()]
-        self.footer = trim(neutralise(reply.footer), MAX_FOOTER) if reply.footer else ""
-        # Room kept in the last message for the footer and an "and N more" line.
-        self.reserve = len(self.footer) + 40
+        self.footer = trim(neutralise(reply.footer), FOOTER_BUDGET) if reply.footer else ""
+        # Every message keeps room for the footer, an "and N more" and a delivery ref: any may turn out the last.
+        self.reserve = len(self.footer) + 64
 
     @property
     def current(self) -> MessagePayload:
         return self.messages[-1]
 
     def _room(self) -> int:
-        reserve = self.reserve if len(self.messages) == self.max_messages else 0
-        return MAX_TOTAL_CHARS - self.current.total_chars() - reserve
+        return MAX_TOTAL_CHARS - self.current.total_chars() - self.reserve
 
-    def new_embed(self, title: str | None, description: str = "") -> discord.Embed | None:
-        """Start an embed, in a new message if this one is full; None when out of messages."""
+    def new_embed(self, title: str | None, description: str = "", *, need: int = 0) -> discord.Embed | None:
+        """Start an embed with room for `need` more characters, in a new message if this one is full.
+
+        None when the messages run out.
+        """
         title = trim(neutralise(title), MAX_TITLE) if title else None
-        description = trim(description, MAX_DESCRIPTION)
-        needed = len(title or "") + len(description) + 1
-        if len(self.current.embeds) >= MAX_EMBEDS or needed > self._room():
+        wanted = len(title or "") + min(len(description), 200) + need + 1
+        if len(self.current.embeds) >= MAX_EMBEDS or (self.current.embeds and wanted > self._room()):
             if len(self.messages) >= self.max_messages:
                 return None
             self.messages.append(MessagePayload())
+        room = self._room() - len(title or "") - need
+        description = trim(description, max(0, min(MAX_DESCRIPTION, room)))
         embed = discord.Embed(title=title, description=description or None, colour=self.colour)
         self.current.embeds.append(embed)
         return embed
@@ -170,13 +174,11 @@ def render_reply(reply: Reply, *, max_messages: int = 3) -> list[MessagePayload]
             dropped += len(section.entries) + section.more
             continue
         left = list(section.entries)
-        while left:
+        while left and embed is not None:
             name, value = entry_field(left[0])
             if not builder.fits(embed, name, value):
-                embed = builder.new_embed(None)
-                if embed is None:
-                    break
-                if not builder.fits(embed, name, value):  # cannot happen within the limits; guards a loop
+                embed = builder.new_embed(None, need=len(name) + len(value))
+                if embed is None or not builder.fits(embed, name, value):
                     break
             embed.add_field(name=name, value=value, inline=False)
             left.pop(0)
