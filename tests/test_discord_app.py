@@ -97,11 +97,23 @@ async def test_subscription_change_without_manage_channels_is_politely_refused(b
     assert "components" not in data or data["components"] == []
 
 
-async def test_manager_role_from_settings_may_change_subscriptions(standin):
-    client, _ = await make_bot(standin, settings={"BRIEFBOT_DISCORD_MANAGER_ROLE": "555000000000000001"})
+def join_guild(client) -> None:
+    """The GUILD_CREATE Discord sends on connect (guilds intent): the server with its roles."""
+    role = {"id": "555000000000000002", "name": "Briefing editors", "color": 0, "hoist": False, "position": 1,
+            "permissions": "0", "managed": False, "mentionable": False, "flags": 0}
+    everyone = dict(role, id=str(ix.GUILD_ID), name="@everyone", position=0)
+    client._connection.parse_guild_create({
+        "id": str(ix.GUILD_ID), "name": "Think tank", "owner_id": "1", "roles": [everyone, role], "channels": [],
+        "members": [], "emojis": [], "stickers": [], "features": [], "unavailable": False, "member_count": 2,
+    })
+
+
+async def test_manager_role_id_from_settings_may_change_subscriptions(standin):
+    client, _ = await make_bot(standin, settings={"BRIEFBOT_DISCORD_MANAGER_ROLE": "555000000000000002"})
     try:
+        join_guild(client)
         await dispatch_and_wait(client, standin, ix.brief(
-            "unsubscribe", ix.option("topic", "all"), roles=["555000000000000001"],
+            "unsubscribe", ix.option("topic", "all"), roles=["555000000000000002"],
         ))
         assert callbacks(standin)[-1].body["data"]["embeds"][0]["title"] == "unsubscribe: all"
     finally:
@@ -228,3 +240,15 @@ async def test_sync_globally_in_production(bot, standin):
     client, _ = bot
     await sync_commands(client.tree, None)
     assert standin.matching("PUT", f"/applications/{APP_ID}/commands")
+
+
+async def test_manager_role_name_from_settings_may_change_subscriptions(standin):
+    client, _ = await make_bot(standin, settings={"BRIEFBOT_DISCORD_MANAGER_ROLE": "Briefing editors"})
+    try:
+        join_guild(client)
+        await dispatch_and_wait(client, standin, ix.brief(
+            "subscribe", ix.option("topic", "loss-of-control"), roles=["555000000000000002"],
+        ))
+        assert callbacks(standin)[-1].body["data"]["embeds"][0]["title"] == "subscribe: loss-of-control"
+    finally:
+        await client.close()

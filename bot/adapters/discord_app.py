@@ -241,10 +241,8 @@ class BriefClient(discord.AutoShardedClient):
         wanted = (self.settings.discord_manager_role or "").strip()
         if not wanted or not isinstance(interaction.user, discord.Member):
             return False
-        member = interaction.user
-        if wanted.isdigit():
-            return int(wanted) in {role.id for role in member.roles} or int(wanted) in set(getattr(member, "_roles", ()))
-        return any(role.name.lower() == wanted.lower() for role in member.roles)
+        # Roles resolve from the server cache the guilds intent keeps.
+        return any(str(role.id) == wanted or role.name.lower() == wanted.lower() for role in interaction.user.roles)
 
     async def handle(self, interaction: discord.Interaction, spec: Subcommand, text: str) -> None:
         if spec.name == "fact":
