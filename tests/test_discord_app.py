@@ -252,3 +252,22 @@ async def test_manager_role_name_from_settings_may_change_subscriptions(standin)
         assert callbacks(standin)[-1].body["data"]["embeds"][0]["title"] == "subscribe: loss-of-control"
     finally:
         await client.close()
+
+
+async def test_a_stale_command_gets_a_polite_private_reply(bot, standin):
+    client, _ = bot
+    await dispatch_and_wait(client, standin, ix.brief("retired-command"))
+    data = callbacks(standin)[-1].body["data"]
+    assert data["flags"] & EPHEMERAL
+    assert data["embeds"][0]["title"] == "That command has changed"
+
+
+async def test_failing_fact_suggestions_offer_no_choices_instead_of_an_error(standin):
+    async def broken(current: str) -> list[str]:
+        raise RuntimeError("search index unavailable")
+
+    client, _ = await make_bot(standin, suggest_facts=broken)
+    try:
+        assert await autocomplete(client, standin, ix.brief("fact", ix.option("query", "ho", focused=True), autocomplete=True)) == []
+    finally:
+        await client.close()

@@ -125,6 +125,10 @@ class BriefTree(app_commands.CommandTree):
         """Any failure becomes a polite private reply; the detail goes to the log only."""
         if isinstance(error, app_commands.CommandOnCooldown):
             title, text = "Slow down a little", f"Try again in {error.retry_after:.0f} s."
+        elif isinstance(error, (app_commands.CommandNotFound, app_commands.CommandSignatureMismatch)):
+            # Discord still shows commands from before an update until the new ones are registered.
+            log.warning("stale app command: %s", error)
+            title, text = "That command has changed", "Discord is still showing an older version of it. Try `/brief help`."
         elif isinstance(error, app_commands.CheckFailure):
             title, text = "You can't do that here", "Ask someone who can manage this channel."
         else:
