@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 
 import pytest
@@ -271,3 +272,22 @@ async def test_failing_fact_suggestions_offer_no_choices_instead_of_an_error(sta
         assert await autocomplete(client, standin, ix.brief("fact", ix.option("query", "ho", focused=True), autocomplete=True)) == []
     finally:
         await client.close()
+
+
+async def test_the_running_bot_connects_with_guilds_intent_syncs_and_answers_over_the_gateway(standin):
+    from bot.adapters.discord_app import serve
+
+    settings = Settings(DISCORD_API_URL=standin.url, DISCORD_TOKEN="test-token", DISCORD_GUILD_ID=ix.GUILD_ID)
+    core = CommandCore(Services(db=None), modules=("tests.discord_support.commands",))
+    running = asyncio.create_task(serve(settings, None, core=core))
+    try:
+        await standin.wait_for(lambda _: standin.identify)
+        assert standin.identify[0]["intents"] == 1  # guilds only: nothing privileged
+        assert standin.matching("PUT", f"/applications/{APP_ID}/guilds/{ix.GUILD_ID}/commands")
+        standin.push_event("INTERACTION_CREATE", ix.brief("fact", ix.option("query", "hotline")))
+        await standin.wait_for(lambda _: callbacks(standin))
+        assert callbacks(standin)[0].body["data"]["embeds"][0]["title"] == "fact: hotline"
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running

@@ -338,13 +338,21 @@ def build_client(
                        sync_on_start=sync_on_start, **options)
 
 
-async def serve(settings: Settings, db: object, *, sync_on_start: bool = True) -> None:
+async def serve(
+    settings: Settings,
+    db: object,
+    *,
+    core: CommandCore | None = None,
+    suggest_facts: FactSuggester | None = None,
+    sync_on_start: bool = True,
+) -> None:
     """Run the bot until cancelled (`briefbot discord`, and one task of `briefbot run`)."""
     from bot.commands import Services
     from bot.errors import ConfigError
 
     if settings.discord_token is None:
         raise ConfigError("DISCORD_TOKEN is not set; create a bot token in the Discord developer portal (see docs)")
-    client = build_client(settings, CommandCore(Services(db=db)), sync_on_start=sync_on_start)
+    core = core or CommandCore(Services(db=db))
+    client = build_client(settings, core, suggest_facts=suggest_facts, sync_on_start=sync_on_start)
     async with client:
         await client.start(settings.discord_token.get_secret_value())

@@ -47,10 +47,55 @@ class DiscordStandIn:
     _changed: asyncio.Condition | None = None
     _runner: web.AppRunner | None = None
     url: str = ""
+    identify: list[dict[str, Any]] = field(default_factory=list)  # IDENTIFY payloads received on the gateway
+    _events: asyncio.Queue | None = None
+
+    def push_event(self, name: str, data: dict[str, Any]) -> None:
+        """Send a gateway dispatch (e.g. INTERACTION_CREATE) to the connected bot."""
+        assert self._events is not None
+        self._events.put_nowait((name, data))
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        """A minimal gateway: HELLO, IDENTIFY -> READY, heartbeat ACKs, then whatever the test pushes."""
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._events = asyncio.Queue()
+        sequence = itertools.count(1)
+        await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 45000}}))
+
+        async def pump() -> None:
+            assert self._events is not None
+            while True:
+                name, data = await self._events.get()
+                await ws.send_str(json.dumps({"op": 0, "t": name, "s": next(sequence), "d": data}))
+
+        pumping: asyncio.Task | None = None
+        try:
+            async for frame in ws:
+                message = json.loads(frame.data)
+                if message["op"] == 1:
+                    await ws.send_str(json.dumps({"op": 11}))
+                elif message["op"] == 2:
+                    assert self._changed is not None
+                    async with self._changed:
+                        self.identify.append(message["d"])
+                        self._changed.notify_all()
+                    shard = message["d"].get("shard", [0, 1])
+                    await ws.send_str(json.dumps({"op": 0, "t": "READY", "s": next(sequence), "d": {
+                        "v": 10, "user": user_payload(), "guilds": [], "session_id": "session-1",
+                        "resume_gateway_url": self.url.replace("http", "ws").replace("/api/v10", "/gateway"),
+                        "shard": shard, "application": {"id": str(APP_ID), "flags": 0},
+                    }}))
+                    pumping = asyncio.create_task(pump())
+        finally:
+            if pumping:
+                pumping.cancel()
+        return ws
 
     async def start(self) -> str:
         self._changed = asyncio.Condition()
         app = web.Application()
+        app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", "/api/v10/{tail:.*}", self._handle)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
@@ -102,6 +147,10 @@ class DiscordStandIn:
 
     def _answer(self, r: Recorded) -> web.Response:
         parts = r.path.strip("/").split("/")
+        if r.path == "/gateway/bot":
+            gateway = self.url.replace("http://", "ws://").replace("/api/v10", "/gateway")
+            return _json({"url": gateway, "shards": 1, "session_start_limit": {
+                "total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}})
         if r.path == "/users/@me":
             return _json(user_payload())
         if r.path == "/oauth2/applications/@me":
