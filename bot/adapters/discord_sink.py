@@ -24,7 +24,7 @@ from bot.reply import Reply
 
 log = logging.getLogger(__name__)
 
-HISTORY_SCAN = 50  # recent messages find_sent looks through; digests are rare, so one page is plenty
+HISTORY_SCAN = 100  # recent messages find_sent looks through (one page, the most Discord returns at once)
 MAX_RATELIMIT_WAIT = 30.0  # longer rate-limit waits go back to the outbox instead of blocking it
 
 # Discord JSON error codes that mean "this channel will never work for us".
