@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "bot.db_cli",
     "bot.adapters.slack_cli",
     "bot.classify.cli",
+    "bot.adapters.discord_cli",
 )
 
 

@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     discord_token: SecretStr | None = Field(default=None, alias="DISCORD_TOKEN")
     discord_api_url: str | None = Field(default=None, alias="DISCORD_API_URL")
     discord_guild_id: int | None = Field(default=None, alias="DISCORD_GUILD_ID")
+    discord_application_id: int | None = Field(default=None, alias="DISCORD_APPLICATION_ID")
+    # Members with this role (name or id) may change subscriptions without Manage Channels.
+    discord_manager_role: str | None = Field(default=None, alias="BRIEFBOT_DISCORD_MANAGER_ROLE")
+    # Splitting shards across processes: each process runs DISCORD_SHARD_IDS ("0,1") of DISCORD_SHARD_COUNT.
+    discord_shard_count: int | None = Field(default=None, alias="DISCORD_SHARD_COUNT", ge=1)
+    discord_shard_ids: str | None = Field(default=None, alias="DISCORD_SHARD_IDS")
 
     @field_validator("log_level")
     @classmethod
