@@ -81,15 +81,20 @@ async def store_entries(session: AsyncSession, feed_id: int, entries: Sequence["
     ]
     edited = []
     if changed:
-        # Only a feed that already carried the item edits it; another feed's version of
-        # the same article (a shorter summary, say) just adds that feed as a source.
-        carried: set[int] = set()
+        # Only the feed that first carried the item edits it; another feed's version of the
+        # same article (a shorter summary, say) just adds that feed as a source, so two feeds
+        # never flip the item back and forth.
+        origin: dict[int, int] = {}
         changed_ids = [existing[entry.identity].id for entry in changed]
         for chunk in _chunks(changed_ids):
             rows = await session.execute(
-                select(ItemSource.item_id).where(ItemSource.feed_id == feed_id, ItemSource.item_id.in_(chunk))
+                select(ItemSource.item_id, ItemSource.feed_id)
+                .where(ItemSource.item_id.in_(chunk))
+                .order_by(ItemSource.seen_at, ItemSource.feed_id)
             )
-            carried.update(rows.scalars())
+            for item_id, source_feed in rows:
+                origin.setdefault(item_id, source_feed)
+        carried = {item_id for item_id, source_feed in origin.items() if source_feed == feed_id}
         edited = [(existing[e.identity], e) for e in changed if existing[e.identity].id in carried]
     if edited:
         await _update_edited(session, edited, now)
