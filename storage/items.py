@@ -60,14 +60,14 @@ async def store_entries(session: AsyncSession, feed_id: int, entries: Sequence["
     ids: dict[str, int] = {identity: row.id for identity, row in existing.items()}
     fresh = [by_identity[i] for i in identities if i not in existing]
     new_ids: list[int] = []
-    for chunk in _chunks(fresh):
+    if fresh:
+        # executemany form: the statement is compiled once and cached, then batched by the driver layer.
         stmt = (
             _insert(session, Item.__table__)
-            .values([_item_row(entry, now) for entry in chunk])
             .on_conflict_do_nothing(index_elements=["identity"])
             .returning(Item.__table__.c.id, Item.__table__.c.identity)
         )
-        for row in await session.execute(stmt):
+        for row in await session.execute(stmt, [_item_row(entry, now) for entry in fresh]):
             ids[row.identity] = row.id
             new_ids.append(row.id)
     raced = [entry.identity for entry in fresh if entry.identity not in ids]
@@ -106,19 +106,15 @@ async def store_entries(session: AsyncSession, feed_id: int, entries: Sequence["
         for entry in fresh if entry.classification and ids.get(entry.identity) in inserted
         for theme in entry.classification.themes
     ]
-    for chunk in _chunks(theme_rows):
-        await session.execute(
-            _insert(session, ItemTheme.__table__).values(list(chunk)).on_conflict_do_nothing()
-        )
+    if theme_rows:
+        await session.execute(_insert(session, ItemTheme.__table__).on_conflict_do_nothing(), theme_rows)
 
     source_rows = [
         {"item_id": ids[entry.identity], "feed_id": feed_id, "guid": entry.guid, "seen_at": now}
         for entry in entries if entry.identity in ids
     ]
-    for chunk in _chunks(source_rows):
-        await session.execute(
-            _insert(session, ItemSource.__table__).values(list(chunk)).on_conflict_do_nothing()
-        )
+    if source_rows:
+        await session.execute(_insert(session, ItemSource.__table__).on_conflict_do_nothing(), source_rows)
     return StoreCounts(new=len(new_ids), updated=len(edited), new_item_ids=tuple(new_ids))
 
 
@@ -165,6 +161,6 @@ async def _update_edited(session: AsyncSession, edited: list[tuple[Any, "EntryDa
              "published_at": entry.published_at if stored.date_is_fallback and not entry.date_is_fallback else stored.published_at}
             for stored, entry in classified for theme in entry.classification.themes
         ]
-        for chunk in _chunks(rows):
-            await session.execute(_insert(session, ItemTheme.__table__).values(list(chunk)))
+        if rows:
+            await session.execute(_insert(session, ItemTheme.__table__), rows)
 

@@ -85,19 +85,30 @@ class Fetcher:
         self.limits = limits or FetchLimits()
         self._global = asyncio.Semaphore(self.limits.max_concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
-        self._client = httpx.AsyncClient(
-            headers={"User-Agent": user_agent, "Accept": ACCEPT, "Accept-Encoding": "gzip, deflate"},
-            timeout=httpx.Timeout(
-                connect=self.limits.connect_timeout, read=self.limits.read_timeout,
-                write=self.limits.read_timeout, pool=None,
-            ),
-            limits=httpx.Limits(
-                max_connections=self.limits.max_concurrency,
-                max_keepalive_connections=self.limits.max_concurrency,
-            ),
-            follow_redirects=True,
-            max_redirects=self.limits.max_redirects,
-        )
+        # One small connection pool per host rather than one big shared one: httpcore scans
+        # its whole pool on every request, which costs more than the parsing on big polls.
+        self._clients: dict[str, httpx.AsyncClient] = {}
+        self._ssl = ssl.create_default_context()
+        self._user_agent = user_agent
+
+    def _client(self, host: str) -> httpx.AsyncClient:
+        client = self._clients.get(host)
+        if client is None:
+            client = self._clients[host] = httpx.AsyncClient(
+                headers={"User-Agent": self._user_agent, "Accept": ACCEPT, "Accept-Encoding": "gzip, deflate"},
+                timeout=httpx.Timeout(
+                    connect=self.limits.connect_timeout, read=self.limits.read_timeout,
+                    write=self.limits.read_timeout, pool=None,
+                ),
+                limits=httpx.Limits(
+                    max_connections=self.limits.per_host_concurrency,
+                    max_keepalive_connections=self.limits.per_host_concurrency,
+                ),
+                verify=self._ssl,
+                follow_redirects=True,
+                max_redirects=self.limits.max_redirects,
+            )
+        return client
 
     async def __aenter__(self) -> "Fetcher":
         return self
@@ -106,10 +117,11 @@ class Fetcher:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            await client.aclose()
 
-    def _host_limit(self, url: str) -> asyncio.Semaphore:
-        host = (urlsplit(url).hostname or "").lower()
+    def _host_limit(self, host: str) -> asyncio.Semaphore:
         sem = self._hosts.get(host)
         if sem is None:
             sem = self._hosts[host] = asyncio.Semaphore(self.limits.per_host_concurrency)
@@ -118,9 +130,10 @@ class Fetcher:
     async def fetch(self, url: str, validators: Validators | None = None) -> FetchResult:
         validators = validators or Validators()
         try:
-            async with self._global, self._host_limit(url):
+            host = (urlsplit(url).hostname or "").lower()
+            async with self._global, self._host_limit(host):
                 async with asyncio.timeout(self.limits.total_timeout):
-                    return await self._fetch(url, validators)
+                    return await self._fetch(self._client(host), url, validators)
         except TimeoutError:
             return _error(url, "timeout", f"timed out after {self.limits.total_timeout:g} s")
         except BodyTooLarge:
@@ -139,13 +152,13 @@ class Fetcher:
         except httpx.HTTPError as exc:
             return _error(url, "connect", f"network error: {_describe(exc)}")
 
-    async def _fetch(self, url: str, validators: Validators) -> FetchResult:
+    async def _fetch(self, client: httpx.AsyncClient, url: str, validators: Validators) -> FetchResult:
         headers = {}
         if validators.etag:
             headers["If-None-Match"] = validators.etag
         if validators.last_modified:
             headers["If-Modified-Since"] = validators.last_modified
-        async with self._client.stream("GET", url, headers=headers) as response:
+        async with client.stream("GET", url, headers=headers) as response:
             final_url = str(response.url)
             status = response.status_code
             if status == 304:
