@@ -95,7 +95,8 @@ def _parse(body, url, content_type, fetched_at, classify, max_entries) -> Parsed
         return ParsedFeed(None, (), error=FeedError("empty", "empty body: the server sent no content"))
     if _HTML_START.match(body[:4096]):
         return ParsedFeed(None, (), error=FeedError("not_feed", "not a feed: the server sent an HTML page"))
-    headers = {"content-location": url}
+    # No content-location: feedparser would resolve every element against it; links are resolved here.
+    headers: dict[str, str] = {}
     if content_type:
         headers["content-type"] = content_type
     # Sanitizing and resolving links inside HTML is wasted work: every text is reduced to plain text.
