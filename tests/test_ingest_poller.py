@@ -419,3 +419,27 @@ async def test_many_broken_feeds_do_not_stop_the_cycle(db, server):
     assert (summary.feeds, summary.ok, summary.failed, summary.new_items) == (7, 1, 6, 1)
     health = {h.name: h for h in await feed_health(db)}
     assert all(h.last_error for name, h in health.items() if name != "/good")
+
+
+# --- the polling loop -------------------------------------------------------------------------
+
+async def test_the_loop_polls_due_feeds_only_and_stops_when_asked(db, server):
+    from bot.ingest.poller import run_forever
+    from storage.feeds import claim_due_feeds
+
+    server.serve("/feed", rss(item("Looped", "http://example.org/loop")))
+    file = feeds(("Loop", server.url("/feed")))
+    summaries = []
+    stop = asyncio.Event()
+
+    def on_summary(summary):
+        summaries.append(summary)
+        stop.set()
+
+    await asyncio.wait_for(run_forever(db, make_settings(), lambda: file, stop=stop, on_summary=on_summary), 60)
+    assert summaries[0].new_items == 1
+    row = await feed_row(db, server.url("/feed"))
+    assert row.next_poll_at > utcnow() + timedelta(minutes=25)  # default interval: 30 minutes
+    assert await claim_due_feeds(db, utcnow(), timedelta(minutes=15)) == []
+    due = await claim_due_feeds(db, utcnow() + timedelta(minutes=31), timedelta(minutes=15))
+    assert [f.name for f in due] == ["Loop"]

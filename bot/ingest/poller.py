@@ -24,6 +24,7 @@ from bot.settings import Settings
 from storage.db import Database
 from storage.feeds import (
     ConfiguredFeed, FeedForUpdate, claim_due_feeds, feeds_for_update, next_due_at, sync_feeds, update_feed_state,
+    update_feed_states,
 )
 from storage.items import store_entries
 from storage.types import utcnow
@@ -118,6 +119,8 @@ class Poller:
         )
         self._pool = ParsePool(settings.parse_workers)
         self._fetcher: Fetcher | None = None
+        self._pending_states: list[tuple[int, dict[str, Any]]] = []
+        self._flusher: asyncio.Task | None = None
         # SQLite has one writer: queue our own writes instead of making them wait on the file lock.
         self._write_lock = asyncio.Lock() if db.dialect == "sqlite" else contextlib.nullcontext()
 
@@ -126,6 +129,7 @@ class Poller:
         return self
 
     async def __aexit__(self, *exc_info) -> None:
+        await self.flush()
         if self._fetcher is not None:
             await self._fetcher.aclose()
             self._fetcher = None
@@ -154,6 +158,7 @@ class Poller:
             return outcome
 
         outcomes = await asyncio.gather(*(one(feed) for feed in feeds))
+        await self.flush()
         return PollSummary(
             feeds=len(outcomes),
             ok=sum(o.status == "ok" for o in outcomes),
@@ -209,9 +214,28 @@ class Poller:
         )
 
     async def _record(self, feed: FeedForUpdate, state: dict[str, Any]) -> None:
-        async with self._write_lock:
-            async with self.db.transaction() as session:
-                await update_feed_state(session, feed.id, state)
+        """Queue a state change that stores no items; queued changes are written together.
+
+        A warm poll of hundreds of unchanged feeds then costs a few transactions, not one each.
+        """
+        self._pending_states.append((feed.id, state))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush_states())
+
+    async def _flush_states(self) -> None:
+        while self._pending_states:
+            batch, self._pending_states = self._pending_states, []
+            try:
+                async with self._write_lock:
+                    async with self.db.transaction() as session:
+                        await update_feed_states(session, batch)
+            except Exception:
+                log.exception("recording the state of %d feeds failed", len(batch))
+
+    async def flush(self) -> None:
+        """Wait until every queued feed state is written."""
+        while self._flusher is not None and not self._flusher.done():
+            await self._flusher
 
     def _interval(self, feed: FeedForUpdate) -> timedelta:
         return timedelta(minutes=feed.poll_minutes or self.settings.default_poll_minutes)
