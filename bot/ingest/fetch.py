@@ -27,7 +27,7 @@ MAX_RETRY_AFTER = 7 * 24 * 3600
 
 ErrorKind = Literal[
     "dns", "refused", "connect", "timeout", "tls", "http", "redirects", "too_large", "empty",
-    "not_feed", "malformed", "parser", "invalid_url",
+    "not_feed", "malformed", "parser", "invalid_url", "internal",
 ]
 
 

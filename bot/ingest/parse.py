@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -105,12 +105,12 @@ def _parse(body, url, content_type, fetched_at, classify, max_entries) -> Parsed
     raw_entries = doc.get("entries") or []
     feed_info = doc.get("feed") or {}
     if not raw_entries:
+        if not doc.get("version") and content_type and "html" in content_type.lower():
+            return ParsedFeed(None, (), error=FeedError("not_feed", "not a feed: the server sent an HTML page"))
         if problem:
-            kind = "malformed" if problem.startswith("malformed") else "not_feed" if problem.startswith("not a feed") else "malformed"
+            kind = "not_feed" if problem.startswith("not served as XML") else "malformed"
             return ParsedFeed(None, (), error=FeedError(kind, problem))
         if not doc.get("version"):
-            if content_type and "html" in content_type.lower():
-                return ParsedFeed(None, (), error=FeedError("not_feed", "not a feed: the server sent an HTML page"))
             return ParsedFeed(None, (), error=FeedError("not_feed", "not a feed: no RSS or Atom elements found"))
     feed_title = html_to_text(feed_info.get("title"), MAX_TITLE_CHARS) or None
     feed_date = struct_to_utc(feed_info.get("updated_parsed") or feed_info.get("published_parsed"))
@@ -207,8 +207,6 @@ def _entry(
 
 
 def _with_classification(entry: EntryData, result: Any) -> EntryData:
-    from dataclasses import replace
-
     classified = Classified(
         relevant=bool(result.relevant),
         themes=tuple(str(t) for t in result.themes),
