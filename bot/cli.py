@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "bot.adapters.slack_cli",
     "bot.classify.cli",
     "bot.adapters.discord_cli",
+    "bot.ingest.cli",
 )
 
 

@@ -22,7 +22,7 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", alias="BRIEFBOT_LOG_LEVEL")
 
     # Ingestion limits.
-    max_concurrency: int = Field(default=64, alias="BRIEFBOT_MAX_CONCURRENCY", ge=1, le=1024)
+    max_concurrency: int = Field(default=128, alias="BRIEFBOT_MAX_CONCURRENCY", ge=1, le=1024)
     per_host_concurrency: int = Field(default=4, alias="BRIEFBOT_PER_HOST_CONCURRENCY", ge=1, le=64)
     max_body_bytes: int = Field(default=10 * 1024 * 1024, alias="BRIEFBOT_MAX_BODY_BYTES", ge=1024)
     fetch_timeout: float = Field(default=30.0, alias="BRIEFBOT_FETCH_TIMEOUT", gt=0)

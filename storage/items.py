@@ -1,0 +1,166 @@
+"""Items: storing a feed's entries in one short write transaction.
+
+Existing identities are looked up with one IN query per chunk; new items are
+inserted with ON CONFLICT DO NOTHING (so two workers storing the same article
+at once cannot fail); edited items are updated in place; every feed that
+carried an item gets an ItemSource row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Item, ItemSource, ItemTheme
+
+if TYPE_CHECKING:
+    from bot.ingest.parse import EntryData
+
+CHUNK = 200  # rows per statement: well under SQLite's bound-parameter limit
+
+
+@dataclass(frozen=True)
+class StoreCounts:
+    new: int = 0
+    updated: int = 0
+    new_item_ids: tuple[int, ...] = ()
+
+
+def _insert(session: AsyncSession, table):
+    dialect = session.get_bind().dialect.name
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+
+
+def _chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+async def store_entries(session: AsyncSession, feed_id: int, entries: Sequence["EntryData"], now: datetime) -> StoreCounts:
+    """Store one feed's entries inside the caller's transaction."""
+    if not entries:
+        return StoreCounts()
+    by_identity = {entry.identity: entry for entry in entries}
+    identities = list(by_identity)
+    existing: dict[str, Any] = {}
+    for chunk in _chunks(identities):
+        rows = await session.execute(
+            select(Item.id, Item.identity, Item.content_sha256, Item.date_is_fallback, Item.published_at)
+            .where(Item.identity.in_(chunk))
+        )
+        existing.update({row.identity: row for row in rows})
+
+    ids: dict[str, int] = {identity: row.id for identity, row in existing.items()}
+    fresh = [by_identity[i] for i in identities if i not in existing]
+    new_ids: list[int] = []
+    if fresh:
+        # executemany form: the statement is compiled once and cached, then batched by the driver layer.
+        stmt = (
+            _insert(session, Item.__table__)
+            .on_conflict_do_nothing(index_elements=["identity"])
+            .returning(Item.__table__.c.id, Item.__table__.c.identity)
+        )
+        for row in await session.execute(stmt, [_item_row(entry, now) for entry in fresh]):
+            ids[row.identity] = row.id
+            new_ids.append(row.id)
+    raced = [entry.identity for entry in fresh if entry.identity not in ids]
+    for chunk in _chunks(raced):  # stored by another worker between our lookup and insert
+        rows = await session.execute(select(Item.id, Item.identity).where(Item.identity.in_(chunk)))
+        ids.update({row.identity: row.id for row in rows})
+
+    changed = [
+        entry for entry in entries
+        if entry.identity in existing and existing[entry.identity].content_sha256 != entry.content_sha256
+    ]
+    edited = []
+    if changed:
+        # Only the feed that first carried the item edits it; another feed's version of the
+        # same article (a shorter summary, say) just adds that feed as a source, so two feeds
+        # never flip the item back and forth.
+        origin: dict[int, int] = {}
+        changed_ids = [existing[entry.identity].id for entry in changed]
+        for chunk in _chunks(changed_ids):
+            rows = await session.execute(
+                select(ItemSource.item_id, ItemSource.feed_id)
+                .where(ItemSource.item_id.in_(chunk))
+                .order_by(ItemSource.seen_at, ItemSource.feed_id)
+            )
+            for item_id, source_feed in rows:
+                origin.setdefault(item_id, source_feed)
+        carried = {item_id for item_id, source_feed in origin.items() if source_feed == feed_id}
+        edited = [(existing[e.identity], e) for e in changed if existing[e.identity].id in carried]
+    if edited:
+        await _update_edited(session, edited, now)
+
+    inserted = set(new_ids)
+    theme_rows = [
+        {"item_id": ids[entry.identity], "theme": theme, "score": float(entry.classification.scores.get(theme, 0.0)),
+         "published_at": entry.published_at}
+        for entry in fresh if entry.classification and ids.get(entry.identity) in inserted
+        for theme in entry.classification.themes
+    ]
+    if theme_rows:
+        await session.execute(_insert(session, ItemTheme.__table__).on_conflict_do_nothing(), theme_rows)
+
+    source_rows = [
+        {"item_id": ids[entry.identity], "feed_id": feed_id, "guid": entry.guid, "seen_at": now}
+        for entry in entries if entry.identity in ids
+    ]
+    if source_rows:
+        await session.execute(_insert(session, ItemSource.__table__).on_conflict_do_nothing(), source_rows)
+    return StoreCounts(new=len(new_ids), updated=len(edited), new_item_ids=tuple(new_ids))
+
+
+def _item_row(entry: "EntryData", now: datetime) -> dict[str, Any]:
+    row = {
+        "identity": entry.identity, "url": entry.url, "title": entry.title, "summary": entry.summary,
+        "author": entry.author, "published_at": entry.published_at, "date_is_fallback": entry.date_is_fallback,
+        "content_sha256": entry.content_sha256, "first_seen_at": now, "updated_at": now,
+        "relevant": None, "themes": None, "scores": None, "stance": None, "evidence": None,
+        "classifier_version": None,
+    }
+    row.update(_classification_values(entry))
+    return row
+
+
+def _classification_values(entry: "EntryData") -> dict[str, Any]:
+    c = entry.classification
+    if c is None:
+        return {}
+    return {
+        "relevant": c.relevant, "themes": list(c.themes), "scores": dict(c.scores), "stance": c.stance,
+        "evidence": list(c.evidence), "classifier_version": c.version,
+    }
+
+
+async def _update_edited(session: AsyncSession, edited: list[tuple[Any, "EntryData"]], now: datetime) -> None:
+    table = Item.__table__
+    for stored, entry in edited:
+        values: dict[str, Any] = {
+            "url": entry.url, "title": entry.title, "summary": entry.summary, "author": entry.author,
+            "content_sha256": entry.content_sha256, "updated_at": now,
+        }
+        if stored.date_is_fallback and not entry.date_is_fallback:
+            # The feed now gives a real date: better than the first-seen time we had.
+            values.update(published_at=entry.published_at, date_is_fallback=False)
+        values.update(_classification_values(entry))
+        await session.execute(update(table).where(table.c.id == stored.id).values(**values))
+    classified = [(stored, entry) for stored, entry in edited if entry.classification is not None]
+    if classified:
+        # Themes follow the edited text: replace the item's rows.
+        await session.execute(delete(ItemTheme).where(ItemTheme.item_id.in_([s.id for s, _ in classified])))
+        rows = [
+            {"item_id": stored.id, "theme": theme, "score": float(entry.classification.scores.get(theme, 0.0)),
+             "published_at": entry.published_at if stored.date_is_fallback and not entry.date_is_fallback else stored.published_at}
+            for stored, entry in classified for theme in entry.classification.themes
+        ]
+        if rows:
+            await session.execute(_insert(session, ItemTheme.__table__), rows)
+

@@ -1,0 +1,67 @@
+"""The whole real-world corpus (shared reference data, not in the repository) served from
+loopback: every entry feedparser can read is stored, broken feeds are recorded, and a
+second poll adds nothing."""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+
+from bot.ingest.poller import Poller
+from storage.feeds import feed_health
+from storage.models import Feed
+from tests.feedserver import FeedServer
+from tests.test_ingest_poller import feeds, make_settings
+
+# Beside the repository, or wherever BRIEFBOT_FEED_CORPUS points.
+CORPUS = Path(os.environ.get("BRIEFBOT_FEED_CORPUS") or Path(__file__).resolve().parents[1].parent / "shared" / "feed-corpus")
+
+# Justified differences from feedparser_unique_entries (distinct by id, else link, else text):
+# entries with no title, link, guid or text at all are not stored (there is nothing to show).
+EMPTY_ENTRIES_SKIPPED = {
+    "017-cerclepsy-nodecl-latin1.xml": 1,  # one <item> with nothing in it
+    "032-pcmag-illegally-nested.xml": 1,   # ten empty nested <item/>, which count once there
+}
+BROKEN = {"048-reuters-mostread-truncated.xml": "malformed XML: no element found at line 19"}
+
+
+def manifest() -> dict[str, int]:
+    with open(CORPUS / "MANIFEST.tsv", encoding="utf-8") as handle:
+        return {row["file"]: int(row["feedparser_unique_entries"]) for row in csv.DictReader(handle, delimiter="\t")}
+
+
+@pytest.mark.skipif(not (CORPUS / "MANIFEST.tsv").exists(), reason=f"feed corpus not present at {CORPUS}")
+async def test_the_real_world_corpus_is_stored_entry_for_entry_and_a_second_poll_adds_nothing(sqlite_db):
+    expected = manifest()
+    server = await FeedServer().start()
+    try:
+        for name in expected:
+            server.serve(f"/{name}", (CORPUS / name).read_bytes(), "application/xml")
+        file = feeds(*[(name, server.url(f"/{name}")) for name in expected])
+        settings = make_settings(BRIEFBOT_MAX_BODY_BYTES=10 * 1024 * 1024, BRIEFBOT_PARSE_WORKERS=2)
+        async with Poller(sqlite_db, settings) as poller:
+            first = await poller.poll_all(file)
+            health = {h.name: h for h in await feed_health(sqlite_db)}
+            for name, unique in expected.items():
+                row = health[name]
+                if name in BROKEN:
+                    assert (row.last_status, row.last_error, row.items) == ("error", BROKEN[name], 0)
+                    continue
+                assert row.last_status == "ok", f"{name}: {row.last_error}"
+                assert row.items == unique - EMPTY_ENTRIES_SKIPPED.get(name, 0), name
+            assert first.failed == len(BROKEN)
+
+            second = await poller.poll_all(file)
+            assert (second.new_items, second.updated_items, second.not_modified) == (0, 0, len(expected) - len(BROKEN))
+
+            # Even when every document is parsed and stored again, identities and content are stable.
+            async with sqlite_db.transaction() as session:
+                await session.execute(update(Feed).values(etag=None, last_modified=None, body_sha256=None))
+            third = await poller.poll_all(file)
+            assert (third.ok, third.new_items, third.updated_items) == (len(expected) - len(BROKEN), 0, 0)
+    finally:
+        await server.stop()
