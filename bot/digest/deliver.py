@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -38,9 +38,13 @@ class SenderConfig:
 class ChannelPacer:
     """Spaces messages to one channel `interval` seconds apart (and longer after a Retry-After)."""
 
-    def __init__(self, interval: float, monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, interval: float, monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.interval = interval
         self.monotonic = monotonic
+        self.sleep = sleep
         self._next: dict[str, float] = {}
 
     async def wait(self, key: str) -> None:
@@ -50,7 +54,7 @@ class ChannelPacer:
             if ready <= now:
                 self._next[key] = now + self.interval
                 return
-            await asyncio.sleep(ready - now)
+            await self.sleep(ready - now)
 
     def hold(self, key: str, seconds: float) -> None:
         self._next[key] = max(self._next.get(key, 0.0), self.monotonic() + seconds)
