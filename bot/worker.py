@@ -19,9 +19,6 @@ from bot.digest.sink import Sink
 
 log = logging.getLogger(__name__)
 
-TICK_SECONDS = 5.0
-
-
 async def run_once(
     db, sinks: dict[str, Sink], *, clock: Callable[[], datetime] = utc_now, config: SenderConfig | None = None,
     pacer: ChannelPacer | None = None, first_window: timedelta = FIRST_WINDOW,
@@ -35,15 +32,19 @@ async def run_once(
 
 async def run_digest_worker(
     runtime, sinks: dict[str, Sink], *, stop: asyncio.Event, clock: Callable[[], datetime] = utc_now,
-    tick: float = TICK_SECONDS, config: SenderConfig | None = None,
+    tick: float | None = None, config: SenderConfig | None = None,
 ) -> None:
     """Run until `stop` is set. A failing tick is logged and the next one runs."""
-    config = config or SenderConfig()
+    from bot.digest.settings import DigestSettings
+
+    settings = DigestSettings()
+    tick = tick if tick is not None else settings.tick_seconds
+    config = config or SenderConfig(concurrency=settings.send_concurrency)
     pacer = ChannelPacer(config.per_channel_interval)
     log.info("digest worker started (sinks: %s)", ", ".join(sorted(sinks)) or "none")
     while not stop.is_set():
         try:
-            await run_once(runtime.db, sinks, clock=clock, config=config, pacer=pacer)
+            await run_once(runtime.db, sinks, clock=clock, config=config, pacer=pacer, first_window=settings.first_window)
         except Exception:
             log.exception("digest worker tick failed")
         with contextlib.suppress(asyncio.TimeoutError):

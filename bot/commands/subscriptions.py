@@ -8,6 +8,7 @@ from datetime import datetime
 from bot.commands import Command, Invocation
 from bot.digest.compose import Target
 from bot.digest.plan import FIRST_WINDOW, compose_for_channel
+from bot.digest.settings import DigestSettings
 from bot.digest.schedule import ScheduleError, parse_schedule, zone
 from bot.digest.sink import Destination
 from bot.reply import ChatContext, Entry, Reply, Section, usage
@@ -182,7 +183,7 @@ async def digest_cmd(inv: Invocation) -> Reply:
                 sections=(Section(text=f"Try `/brief digest <theme>`, or subscribe: {SUBSCRIBE_USAGE}"),),
                 kind="empty",
             )
-        composed = await compose_for_channel(session, dest, subs, now, FIRST_WINDOW)
+        composed = await compose_for_channel(session, dest, subs, now, DigestSettings().first_window)
     if composed is None:
         return Reply(title="Nothing new since the last digest", kind="empty")
     reply = composed.reply
