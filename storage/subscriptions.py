@@ -76,6 +76,12 @@ async def subscribe(
         sub.enabled = True
         sub.disabled_reason = None
         sub.updated_at = now
+        # Someone could run a command here, so the bot is back in the channel:
+        # resume what a delivery error paused, from now on (no stale catch-up run).
+        for other in existing:
+            if other is not sub and not other.enabled:
+                other.enabled, other.disabled_reason, other.updated_at = True, None, now
+                other.next_run_at = next_run(schedule_of(other), now)
         if match is None:
             session.add(sub)
         await session.flush()

@@ -169,3 +169,16 @@ async def test_messages_to_one_channel_are_spaced_one_second_apart_and_after_ret
     pacer.hold("a", 30.0)  # the platform said Retry-After: 30
     await pacer.wait("a")
     assert slept == [1.0, 30.0]
+
+
+async def test_subscribing_again_in_a_paused_channel_resumes_it_from_now(db):
+    from storage.subscriptions import disable_channel
+
+    await subscribe(db, DEST, "theme", "incident-response", Schedule(mode="daily", at_time="08:00", tz="UTC"), T0)
+    async with db.transaction() as session:
+        await disable_channel(session, DEST, "not_in_channel")
+    later = T0 + timedelta(days=3)
+    await subscribe(db, DEST, "keyword", "TC260", Schedule(mode="daily", at_time="08:00", tz="UTC"), later)
+    subs = await channel_subscriptions(db, DEST)
+    assert [(s.enabled, s.disabled_reason) for s in subs] == [(True, None), (True, None)]
+    assert subs[0].next_run_at == later + timedelta(hours=1)

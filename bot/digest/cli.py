@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import importlib
 import signal
 from datetime import datetime, timedelta
 
@@ -30,9 +31,18 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     digest.set_defaults(func=_digest)
 
 
+# Modules with `make_sink(settings) -> Sink | None` (None when that platform is not configured).
+SINK_MODULES: tuple[str, ...] = ()
+
+
 def default_sinks(runtime: Runtime) -> dict[str, Sink]:
-    """The console sink, plus whatever chat sinks are configured (registered by their adapters)."""
-    return {"console": ConsoleSink()}
+    """The console sink, plus every chat sink whose platform is configured."""
+    sinks: dict[str, Sink] = {"console": ConsoleSink()}
+    for name in SINK_MODULES:
+        sink = importlib.import_module(name).make_sink(runtime.settings)
+        if sink is not None:
+            sinks[sink.platform] = sink
+    return sinks
 
 
 def _worker(args: argparse.Namespace) -> int:

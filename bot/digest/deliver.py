@@ -29,7 +29,7 @@ class SenderConfig:
     concurrency: int = 32  # sends in flight per worker
     batch: int = 200
     lease: timedelta = timedelta(minutes=2)
-    max_attempts: int = 8
+    max_attempts: int = 12  # with the backoff below: about 6 hours of trying
     per_channel_interval: float = 1.0  # chat platforms allow about one message per second per channel
     base_backoff: float = 5.0
     max_backoff: float = 3600.0
