@@ -13,18 +13,31 @@ from storage.models import DeliveryItem, Feed, Item, ItemSource, ItemTheme
 MAX_CANDIDATES = 2000  # per target and run: a digest lists a handful; this only bounds memory
 
 
+async def delivered_pairs(session: AsyncSession, channel_keys: list[str], item_ids: list[int]) -> set[tuple[str, int]]:
+    """(channel key, item id) pairs already delivered, among these."""
+    if not channel_keys or not item_ids:
+        return set()
+    rows = await session.execute(
+        select(DeliveryItem.channel_key, DeliveryItem.item_id)
+        .where(DeliveryItem.channel_key.in_(channel_keys), DeliveryItem.item_id.in_(item_ids))
+    )
+    return {(r.channel_key, r.item_id) for r in rows}
+
+
 async def load_candidates(
     session: AsyncSession,
-    channel_key: str,
+    channel_key: str | None,
     target: Target,
     *,
     published_since: datetime,
     seen_after: datetime | None = None,
     min_score: float | None = None,
 ) -> list[Candidate]:
-    """Items matching `target`, published since `published_since`, never delivered to this channel."""
-    delivered = select(DeliveryItem.item_id).where(DeliveryItem.channel_key == channel_key)
-    query = select(Item.id).where(Item.published_at >= published_since, Item.id.not_in(delivered))
+    """Items matching `target`, published since `published_since`, never delivered to `channel_key` (when given)."""
+    query = select(Item.id).where(Item.published_at >= published_since)
+    if channel_key is not None:
+        delivered = select(DeliveryItem.item_id).where(DeliveryItem.channel_key == channel_key)
+        query = query.where(Item.id.not_in(delivered))
     if seen_after is not None:
         query = query.where(Item.first_seen_at > seen_after)
     if target.kind == "theme":

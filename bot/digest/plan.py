@@ -21,7 +21,7 @@ from bot.digest.payload import reply_to_payload
 from bot.digest.schedule import next_run, zone
 from bot.digest.sink import Destination
 from storage.db import Database
-from storage.digest_queries import load_candidates
+from storage.digest_queries import delivered_pairs, load_candidates
 from storage.models import Subscription
 from storage.outbox import record_delivery
 from storage.subscriptions import channel_key, destination_of, schedule_of
@@ -46,19 +46,49 @@ def window_start(sub: Subscription, now: datetime, first_window: timedelta) -> d
     return min(sub.last_run_at, now) - first_window
 
 
+def digest_label(subs: list[Subscription], now: datetime) -> str:
+    label = "Weekly briefing" if all(s.mode == "weekly" for s in subs) else "Daily briefing"
+    return f"{label}, {now.astimezone(zone(subs[0].tz)):%a %d %b %Y}"
+
+
 async def compose_for_channel(
     session: AsyncSession, dest: Destination, subs: list[Subscription], now: datetime, first_window: timedelta
 ) -> Composed | None:
+    """The digest this channel would get now (used for previews: loads its own candidates)."""
     ck = channel_key(dest)
     seen: dict[int, Candidate] = {}
     for sub in subs:
         target = Target(sub.target_kind, sub.target)
         for c in await load_candidates(session, ck, target, published_since=window_start(sub, now, first_window)):
             seen.setdefault(c.item_id, c)
-    targets = [Target(s.target_kind, s.target) for s in subs]
-    label = "Weekly briefing" if all(s.mode == "weekly" for s in subs) else "Daily briefing"
-    local = now.astimezone(zone(subs[0].tz))
-    return compose_digest(list(seen.values()), targets, label=f"{label}, {local:%a %d %b %Y}")
+    return compose_digest(list(seen.values()), [Target(s.target_kind, s.target) for s in subs], label=digest_label(subs, now))
+
+
+async def compose_batch(
+    session: AsyncSession, by_channel: dict[Destination, list[Subscription]], now: datetime, first_window: timedelta
+) -> dict[Destination, Composed | None]:
+    """Digests for many channels at once: each target's items are loaded once for the whole batch."""
+    since: dict[Target, datetime] = {}
+    for subs in by_channel.values():
+        for sub in subs:
+            target = Target(sub.target_kind, sub.target)
+            start = window_start(sub, now, first_window)
+            since[target] = min(since.get(target, start), start)
+    pool = {t: await load_candidates(session, None, t, published_since=s) for t, s in since.items()}
+    ids = sorted({c.item_id for cs in pool.values() for c in cs})
+    delivered = await delivered_pairs(session, [channel_key(d) for d in by_channel], ids)
+    result: dict[Destination, Composed | None] = {}
+    for dest, subs in by_channel.items():
+        ck = channel_key(dest)
+        seen: dict[int, Candidate] = {}
+        for sub in subs:
+            start = window_start(sub, now, first_window)
+            for c in pool[Target(sub.target_kind, sub.target)]:
+                if c.published_at >= start and (ck, c.item_id) not in delivered:
+                    seen.setdefault(c.item_id, c)
+        targets = [Target(s.target_kind, s.target) for s in subs]
+        result[dest] = compose_digest(list(seen.values()), targets, label=digest_label(subs, now))
+    return result
 
 
 async def plan_digests(
@@ -80,8 +110,9 @@ async def plan_digests(
             for sub in due:
                 by_channel[destination_of(sub)].append(sub)
             digests = 0
+            composed_by_channel = await compose_batch(session, by_channel, now, first_window)
             for dest, subs in by_channel.items():
-                composed = await compose_for_channel(session, dest, subs, now, first_window)
+                composed = composed_by_channel[dest]
                 if composed is not None:
                     slot = min(s.next_run_at for s in subs if s.next_run_at is not None)
                     key = f"digest:{channel_key(dest)}:{slot.isoformat()}"
