@@ -9,7 +9,6 @@ from datetime import timedelta
 from sqlalchemy import insert, select, text
 
 from bot.digest.deliver import SenderConfig
-from bot.digest.sink import Destination
 from bot.worker import run_once
 from storage.db import Database
 from storage.models import Delivery, Subscription

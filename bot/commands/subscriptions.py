@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from sqlalchemy import select
+
 from bot.commands import Command, Invocation
-from bot.digest.compose import Target
+from bot.digest.compose import Candidate, matches_keyword
 from bot.digest.plan import FIRST_WINDOW, compose_for_channel
-from bot.digest.settings import DigestSettings
 from bot.digest.schedule import ScheduleError, parse_schedule, zone
+from bot.digest.settings import DigestSettings
 from bot.digest.sink import Destination
 from bot.reply import ChatContext, Entry, Reply, Section, usage
 from bot.themes import THEMES, get_theme, resolve_theme
@@ -21,6 +23,7 @@ from storage.subscriptions import (
     SubscriptionLimitError,
     channel_subscriptions,
     list_subscriptions,
+    schedule_of,
     subscribe,
     unsubscribe,
 )
@@ -64,8 +67,6 @@ def _target_label(sub: Subscription) -> str:
 
 
 def _schedule_label(sub: Subscription, now: datetime) -> str:
-    from storage.subscriptions import schedule_of
-
     text = schedule_of(sub).describe()
     if not sub.enabled:
         return f"{text} · paused: {sub.disabled_reason or 'disabled'}"
@@ -199,8 +200,6 @@ async def why_cmd(inv: Invocation) -> Reply:
         item = await find_item_by_link(session, link)
         if item is None:
             return Reply(title="That link isn't among the stored items", sections=(Section(text=link[:300]),), kind="empty")
-        from sqlalchemy import select
-
         themes = list(await session.execute(select(ItemTheme.theme, ItemTheme.score).where(ItemTheme.item_id == item.id)))
         delivery = await item_delivery(session, dest, item.id)
         subs = await list_subscriptions(session, dest)
@@ -218,8 +217,6 @@ async def why_cmd(inv: Invocation) -> Reply:
 
 
 def status_line(item, themes, delivery, subs: list[Subscription]) -> str:
-    from bot.digest.compose import Candidate, matches_keyword
-
     if delivery is not None:
         if delivery.state == "sent" and delivery.sent_at:
             return f"Delivered to this channel in a {delivery.kind} at {delivery.sent_at:%Y-%m-%d %H:%M} UTC."
