@@ -182,3 +182,15 @@ async def test_subscribing_again_in_a_paused_channel_resumes_it_from_now(db):
     subs = await channel_subscriptions(db, DEST)
     assert [(s.enabled, s.disabled_reason) for s in subs] == [(True, None), (True, None)]
     assert subs[0].next_run_at == later + timedelta(hours=1)
+
+
+async def test_an_unexpected_sink_error_is_retried_like_a_transient_one(db):
+    clock = await due_digest(db)
+    await plan_digests(db, clock())
+    sink = RecordingSink(fail_next=[ValueError("bad response body")])
+    await send_due(db, {"console": sink}, clock=clock, config=FAST)
+    [row] = await deliveries(db)
+    assert (row.state, row.last_error) == ("pending", "bad response body")
+    clock.now = row.next_attempt_at
+    await send_due(db, {"console": sink}, clock=clock, config=FAST)
+    assert len(sink.posts) == 1 and (await deliveries(db))[0].state == "sent"

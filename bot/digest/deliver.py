@@ -92,8 +92,10 @@ async def deliver_one(
         async with db.transaction() as session:
             await mark_failed(session, d.id, exc.reason)
             await disable_channel(session, d.dest, exc.reason)
-    except (TransientSendError, OSError, asyncio.TimeoutError) as exc:
-        retry_after = getattr(exc, "retry_after", None)
+    except Exception as exc:  # rate limits, server errors, timeouts, and anything unforeseen: retry, bounded
+        retry_after = exc.retry_after if isinstance(exc, TransientSendError) else None
+        if not isinstance(exc, TransientSendError):
+            log.warning("delivery %s to %s: %s: %s", d.id, ck, type(exc).__name__, exc)
         if retry_after:
             pacer.hold(ck, retry_after)
         if d.attempts >= config.max_attempts:
