@@ -147,6 +147,16 @@ async def plan_all(db, now: datetime, per_channel: int) -> int:
     return total
 
 
+async def pg_admin(url: str, sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
 async def run(args: argparse.Namespace) -> int:
     import aiohttp
 
@@ -159,7 +169,11 @@ async def run(args: argparse.Namespace) -> int:
         base = f"http://127.0.0.1:{port}"
         tmp = tempfile.TemporaryDirectory()
         url = args.database_url or f"sqlite:///{Path(tmp.name) / 'fanout.db'}"
-        db = Database.connect(url)
+        schema = None
+        if url.startswith("postgres"):  # a throwaway schema, so a shared server is left as it was
+            schema = f"bench_{os.getpid()}"
+            await pg_admin(url, f'CREATE SCHEMA "{schema}"')
+        db = Database.connect(url, schema=schema)
         await db.upgrade()
         now = datetime.now(timezone.utc)
         await seed(db, args.channels, args.messages_per_channel, now)
@@ -189,6 +203,8 @@ async def run(args: argparse.Namespace) -> int:
             async with session.get(f"{base}/stats") as resp:
                 server_stats = await resp.json()
         await db.close()
+        if schema:
+            await pg_admin(url, f'DROP SCHEMA "{schema}" CASCADE')
         tmp.cleanup()
     finally:
         server.terminate()
