@@ -220,3 +220,18 @@ async def test_instant_alerts_fire_once_for_new_items_above_the_score(db):
     await run_once(db, {"console": sink}, clock=clock)
     assert [r.title for _, r, _ in sink.posts] == ["Alert: Incident response"]
     assert "AI hotline activated" in sink.posts[0][1].to_text()
+
+
+async def test_a_channel_split_across_planning_batches_still_gets_one_complete_digest(db):
+    clock = Clock(T0)
+    feed = await add_feed(db, "Wire")
+    themes = ["us-china-dialogue", "export-controls-compute", "capability-race", "loss-of-control"]
+    for theme in themes:
+        await add_item(db, f"Story about {theme}", feeds=[feed], themes={theme: 0.8}, published=T0 - timedelta(hours=1))
+        await subscribe(db, DEST, "theme", theme, DAILY, T0)
+    clock.now = T0 + timedelta(hours=1)
+    await plan_digests(db, clock(), batch=2)
+    sink = RecordingSink()
+    await send_due(db, {"console": sink}, clock=clock)
+    [(_, reply, _)] = sink.posts
+    assert len(reply.sections) == 4

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -106,6 +106,21 @@ async def plan_digests(
                     .with_for_update(skip_locked=True)
                 )
             )
+            if due:
+                # The rest of these channels' due subscriptions too: one digest per channel and slot.
+                channels = {(s.platform, s.workspace, s.channel) for s in due}
+                due += list(
+                    await session.scalars(
+                        select(Subscription)
+                        .where(
+                            Subscription.enabled.is_(True), Subscription.mode.in_(("daily", "weekly")),
+                            Subscription.next_run_at <= now, Subscription.id.not_in([s.id for s in due]),
+                            tuple_(Subscription.platform, Subscription.workspace, Subscription.channel).in_(channels),
+                        )
+                        .order_by(Subscription.id)
+                        .with_for_update(skip_locked=True)
+                    )
+                )
             by_channel: dict[Destination, list[Subscription]] = defaultdict(list)
             for sub in due:
                 by_channel[destination_of(sub)].append(sub)
