@@ -48,13 +48,13 @@ class ChannelPacer:
         self._next: dict[str, float] = {}
 
     async def wait(self, key: str) -> None:
-        while True:
-            now = self.monotonic()
-            ready = self._next.get(key, 0.0)
-            if ready <= now:
-                self._next[key] = now + self.interval
-                return
-            await self.sleep(ready - now)
+        """Until this channel may get its next message."""
+        while (delay := self._next.get(key, 0.0) - self.monotonic()) > 0:
+            await self.sleep(delay)
+
+    def mark(self, key: str) -> None:
+        """A message to this channel is going out now."""
+        self._next[key] = max(self._next.get(key, 0.0), self.monotonic() + self.interval)
 
     def hold(self, key: str, seconds: float) -> None:
         self._next[key] = max(self._next.get(key, 0.0), self.monotonic() + seconds)
@@ -74,16 +74,21 @@ class SendStats:
 
 async def deliver_one(
     db: Database, sink: Sink, d: ClaimedDelivery, *, clock: Callable[[], datetime], config: SenderConfig,
-    pacer: ChannelPacer, stats: SendStats,
+    pacer: ChannelPacer, stats: SendStats, slots: asyncio.Semaphore,
 ) -> None:
     ck = channel_key(d.dest)
     try:
-        message_id = await sink.find_sent(d.dest, d.key) if d.attempts > 1 else None
+        message_id = None
+        if d.attempts > 1:  # an earlier try may have posted before its worker died
+            async with slots:
+                message_id = await sink.find_sent(d.dest, d.key)
         if message_id is not None:
             stats.already_sent += 1
         else:
-            await pacer.wait(ck)
-            message_id = (await sink.send(d.dest, reply_from_payload(d.payload), d.key)).message_id
+            await pacer.wait(ck)  # outside the slots: a busy channel doesn't hold up the others
+            async with slots:
+                pacer.mark(ck)
+                message_id = (await sink.send(d.dest, reply_from_payload(d.payload), d.key)).message_id
             stats.sent += 1
         await mark_sent(db, d.id, message_id, clock())
     except PermanentSendError as exc:
@@ -116,19 +121,23 @@ async def send_due(
     config = config or SenderConfig()
     pacer = pacer or ChannelPacer(config.per_channel_interval)
     stats = SendStats()
-    semaphore = asyncio.Semaphore(config.concurrency)
+    slots = asyncio.Semaphore(config.concurrency)
 
-    async def run(d: ClaimedDelivery) -> None:
-        async with semaphore:
+    async def run_channel(deliveries: list[ClaimedDelivery]) -> None:
+        # One channel's messages go out in order, one at a time, paced.
+        for d in deliveries:
             try:
-                await deliver_one(db, sinks[d.dest.platform], d, clock=clock, config=config, pacer=pacer, stats=stats)
+                await deliver_one(db, sinks[d.dest.platform], d, clock=clock, config=config, pacer=pacer, stats=stats, slots=slots)
             except Exception:
-                # Unexpected (a bug, the database away): the lease expires and
-                # the row is claimed again, find_sent guarding against a repost.
+                # Unexpected (the database away): the lease expires and the row
+                # is claimed again, find_sent guarding against a repost.
                 log.exception("delivery %s: unexpected error", d.id)
 
     while True:
         claimed = await claim_deliveries(db, list(sinks), clock(), limit=config.batch, lease=config.lease)
         if not claimed:
             return stats
-        await asyncio.gather(*(run(d) for d in claimed))
+        by_channel: dict[str, list[ClaimedDelivery]] = {}
+        for d in claimed:
+            by_channel.setdefault(channel_key(d.dest), []).append(d)
+        await asyncio.gather(*(run_channel(ds) for ds in by_channel.values()))
