@@ -120,6 +120,6 @@ async def item_delivery(session: AsyncSession, dest: Destination, item_id: int) 
 
 
 async def find_item_by_link(session: AsyncSession, link: str) -> Item | None:
-    link = link.strip().strip("<>")
+    link = link.strip().strip("<>").split("|", 1)[0]  # Slack sends links as <url|label>
     variants = {link, link.rstrip("/"), link.rstrip("/") + "/"}
     return (await session.scalars(select(Item).where(Item.url.in_(variants)).limit(1))).first()

@@ -174,7 +174,7 @@ async def test_why_explains_themes_evidence_and_delivery(core, db, clock):
     clock.now = T0 + timedelta(hours=1)
     await plan_digests(db, clock())
     await send_due(db, {"slack": RecordingSink(platform="slack")}, clock=clock)
-    text = (await core.run("why https://bis.example/rule", CTX)).to_text()
+    text = (await core.run("why <https://bis.example/rule|bis.example/rule>", CTX)).to_text()
     assert "Delivered to this channel in a digest at 2026-11-23 08:00 UTC" in text
     other = ChatContext(platform="slack", workspace="T1", channel="C2")
     assert "no subscriptions" in (await core.run("why https://bis.example/rule", other)).to_text()
