@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "bot.classify.cli",
     "bot.adapters.discord_cli",
     "bot.ingest.cli",
+    "bot.digest.cli",
 )
 
 

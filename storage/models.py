@@ -103,3 +103,71 @@ class ItemTheme(Base):
     published_at: Mapped[datetime]
 
     __table_args__ = (Index("ix_item_themes_theme_published", "theme", "published_at"),)
+
+
+class Subscription(Base):
+    """A chat channel's standing order: a theme or keyword, on a schedule or as instant alerts."""
+
+    __tablename__ = "subscriptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    workspace: Mapped[str] = mapped_column(String(100))
+    channel: Mapped[str] = mapped_column(String(100))
+    target_kind: Mapped[str] = mapped_column(String(10))  # theme | keyword
+    target: Mapped[str] = mapped_column(String(100))  # theme id, or the keyword as typed
+    mode: Mapped[str] = mapped_column(String(10))  # daily | weekly | instant
+    weekday: Mapped[int | None] = mapped_column(Integer)  # 0 = Monday (weekly only)
+    at_time: Mapped[str | None] = mapped_column(String(5))  # "HH:MM" local (daily, weekly)
+    tz: Mapped[str] = mapped_column(String(64), default="UTC")
+    min_score: Mapped[float | None] = mapped_column(Float)  # instant alerts: only items scoring at least this
+    next_run_at: Mapped[datetime | None] = mapped_column(index=True)
+    last_run_at: Mapped[datetime | None]
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    disabled_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        Index("ix_subscriptions_channel", "platform", "workspace", "channel"),
+        Index("uq_subscriptions_channel_target", "platform", "workspace", "channel", "target_kind", "target", unique=True),
+    )
+
+
+class Delivery(Base):
+    """The outbox: one row per digest or alert, written before anything is sent."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    workspace: Mapped[str] = mapped_column(String(100))
+    channel: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(10))  # digest | alert
+    payload: Mapped[dict[str, Any]]  # Reply.to_dict()
+    state: Mapped[str] = mapped_column(String(10), default="pending")  # pending | sending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    lease_until: Mapped[datetime | None]  # a 'sending' row whose lease ran out was abandoned by a crash
+    last_error: Mapped[str | None] = mapped_column(Text)
+    message_id: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index("ix_deliveries_state_next", "state", "next_attempt_at"),
+        Index("ix_deliveries_channel", "platform", "workspace", "channel"),
+    )
+
+
+class DeliveryItem(Base):
+    """Which items a delivery carried: an item reaches a channel at most once."""
+
+    __tablename__ = "delivery_items"
+
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"), primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
+    channel_key: Mapped[str] = mapped_column(String(230))  # "platform/workspace/channel"
+
+    __table_args__ = (Index("uq_delivery_items_channel_item", "channel_key", "item_id", unique=True),)

@@ -19,7 +19,9 @@ log = logging.getLogger(__name__)
 
 MAX_INPUT_CHARS = 2000  # longer input is cut, not rejected: chat clients paste a lot
 
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = (
+    "bot.commands.subscriptions",
+)
 
 
 def utc_now() -> datetime:
