@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "bot.adapters.discord_cli",
     "bot.ingest.cli",
     "bot.digest.cli",
+    "bot.service_cli",
 )
 
 

@@ -105,3 +105,14 @@ async def disable_channel(session: AsyncSession, dest: Destination, reason: str)
     await session.execute(
         update(Subscription).where(_for_channel(dest)).values(enabled=False, disabled_reason=reason[:500])
     )
+
+
+async def disable_workspace(db: Database, platform: str, workspace: str, reason: str) -> int:
+    """The app was removed from a workspace: pause every subscription there, with the reason."""
+    async with db.transaction() as session:
+        result = await session.execute(
+            update(Subscription)
+            .where(Subscription.platform == platform, Subscription.workspace == workspace, Subscription.enabled.is_(True))
+            .values(enabled=False, disabled_reason=reason[:500])
+        )
+    return result.rowcount or 0

@@ -8,6 +8,7 @@ import asyncio
 import discord
 
 from bot.errors import ConfigError
+from bot.runtime import Runtime
 from bot.settings import Settings, get_settings
 
 # What posting digests and answering commands needs, nothing more: no admin, no mention-everyone.
@@ -102,3 +103,18 @@ def _discord(args: argparse.Namespace) -> int:
     except discord.PrivilegedIntentsRequired:
         raise ConfigError("Discord refused the intents; briefbot needs none that are privileged") from None
     return 0
+
+
+def make_sink(rt: Runtime) -> "DiscordSink | None":
+    """The outbox's Discord sink, or None when Discord is not configured."""
+    from bot.adapters.discord_sink import DiscordSink
+
+    token = rt.settings.discord_token
+    if token is None or not token.get_secret_value():
+        return None
+    return DiscordSink(token.get_secret_value(), api_url=rt.settings.discord_api_url)
+
+
+def is_configured(rt: Runtime) -> bool:
+    token = rt.settings.discord_token
+    return token is not None and bool(token.get_secret_value())

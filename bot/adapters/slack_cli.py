@@ -62,3 +62,16 @@ def _slack(args: argparse.Namespace) -> int:
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(main())
     return 0
+
+
+def make_sink(rt: Runtime) -> SlackSink | None:
+    """The outbox's Slack sink, or None when Slack is not configured."""
+    settings = rt.settings
+    if not (settings.slack_bot_token or is_multi_workspace(settings)):
+        return None
+    return sink_for(rt)
+
+
+def is_configured(rt: Runtime) -> bool:
+    settings = rt.settings
+    return bool(settings.slack_signing_secret or settings.slack_app_token)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import importlib
-import signal
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from bot.commands import utc_now
 from bot.digest.console_sink import ConsoleSink
@@ -20,8 +19,10 @@ DEMO_CHANNEL = Destination(platform="console", workspace="local", channel="demo-
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    worker = sub.add_parser("worker", help="run the digest scheduler and delivery worker")
-    worker.add_argument("--once", action="store_true", help="run one tick (plan and send what is due) and exit")
+    worker = sub.add_parser("worker", help="run the feed poller and the digest scheduler and sender")
+    worker.add_argument("--once", action="store_true", help="run one digest tick (plan and send what is due) and exit")
+    worker.add_argument("--feeds", type=Path, metavar="PATH", help="feeds file (default: $BRIEFBOT_FEEDS or ./feeds.yaml)")
+    worker.add_argument("--no-poll", action="store_true", help="digests only: leave polling to another process")
     worker.set_defaults(func=_worker)
     digest = sub.add_parser("digest", help="print the digest a channel would get now (nothing is sent or recorded)")
     digest.add_argument("--channel", default="console", help="channel id (default: console)")
@@ -31,35 +32,30 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     digest.set_defaults(func=_digest)
 
 
-# Modules with `make_sink(settings) -> Sink | None` (None when that platform is not configured).
-SINK_MODULES: tuple[str, ...] = ()
+# Modules with `make_sink(runtime) -> Sink | None` (None when that platform is not configured).
+SINK_MODULES: tuple[str, ...] = ("bot.adapters.slack_cli", "bot.adapters.discord_cli")
 
 
 def default_sinks(runtime: Runtime) -> dict[str, Sink]:
     """The console sink, plus every chat sink whose platform is configured."""
     sinks: dict[str, Sink] = {"console": ConsoleSink()}
     for name in SINK_MODULES:
-        sink = importlib.import_module(name).make_sink(runtime.settings)
+        sink = importlib.import_module(name).make_sink(runtime)
         if sink is not None:
             sinks[sink.platform] = sink
     return sinks
 
 
 def _worker(args: argparse.Namespace) -> int:
-    from bot.worker import run_digest_worker, run_once
+    from bot.service import run_services, stop_on_signals
+    from bot.worker import run_once
 
     async def run() -> None:
         async with open_runtime() as rt:
-            sinks = default_sinks(rt)
             if args.once:
-                await run_once(rt.db, sinks)
+                await run_once(rt.db, default_sinks(rt))
                 return
-            stop = asyncio.Event()
-            loop = asyncio.get_running_loop()
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                with contextlib.suppress(NotImplementedError):
-                    loop.add_signal_handler(sig, stop.set)
-            await run_digest_worker(rt, sinks, stop=stop)
+            await run_services(rt, stop_on_signals(), feeds_path=args.feeds, poll=not args.no_poll, chat=False)
 
     asyncio.run(run())
     return 0
