@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "bot.ingest.cli",
     "bot.digest.cli",
     "bot.service_cli",
+    "bot.demo.cli",
 )
 
 

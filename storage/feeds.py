@@ -76,9 +76,9 @@ _FOR_UPDATE_COLUMNS = (
 )
 
 
-async def sync_feeds(db: Database, configured: Sequence[ConfiguredFeed]) -> None:
+async def sync_feeds(db: Database, configured: Sequence[ConfiguredFeed], *, disable_others: bool = True) -> None:
     """Make the table match the feeds file: upsert by URL; feeds no longer listed are disabled
-    (not deleted, so their items and history stay)."""
+    (not deleted, so their items and history stay) unless `disable_others` is False."""
     wanted = {feed.url: feed for feed in configured}
     async with db.transaction() as session:
         rows = (await session.execute(select(Feed.id, Feed.url, Feed.name, Feed.kind, Feed.poll_minutes, Feed.enabled))).all()
@@ -94,7 +94,7 @@ async def sync_feeds(db: Database, configured: Sequence[ConfiguredFeed]) -> None
                     .values(name=feed.name, kind=feed.kind, poll_minutes=feed.poll_minutes, enabled=True)
                 )
         gone = [row.id for url, row in known.items() if url not in wanted and row.enabled]
-        if gone:
+        if gone and disable_others:
             await session.execute(update(Feed).where(Feed.id.in_(gone)).values(enabled=False))
 
 

@@ -135,12 +135,17 @@ class Poller:
             self._fetcher = None
         self._pool.close()
 
-    async def sync(self, feeds_file: FeedsFile) -> None:
-        await sync_feeds(self.db, configured_feeds(feeds_file))
+    async def sync(self, feeds_file: FeedsFile, *, disable_others: bool = True) -> None:
+        await sync_feeds(self.db, configured_feeds(feeds_file), disable_others=disable_others)
 
-    async def poll_all(self, feeds_file: FeedsFile, on_outcome: Callable[[FeedOutcome], Any] | None = None) -> PollSummary:
-        """One cycle over every feed of the file, whatever its schedule."""
-        await self.sync(feeds_file)
+    async def poll_all(
+        self, feeds_file: FeedsFile, on_outcome: Callable[[FeedOutcome], Any] | None = None, *, disable_others: bool = True
+    ) -> PollSummary:
+        """One cycle over every feed of the file, whatever its schedule.
+
+        `disable_others=False` polls these feeds without retiring the rest (the demo does this).
+        """
+        await self.sync(feeds_file, disable_others=disable_others)
         feeds = await feeds_for_update(self.db, [f.url for f in feeds_file.feeds])
         return await self.poll(feeds, on_outcome)
 
