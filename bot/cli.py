@@ -18,6 +18,7 @@ from bot.errors import BriefbotError
 # Modules with `add_commands(subparsers)`; each registers its subcommands.
 COMMAND_MODULES: tuple[str, ...] = (
     "bot.db_cli",
+    "bot.adapters.console_cli",
 )
 
 
