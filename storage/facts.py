@@ -140,36 +140,70 @@ def _stored(row, score: float = 0.0) -> StoredFact:
     )
 
 
+MAX_SCORED_ROWS = 4000  # ranking cost grows with matching rows; beyond this, rarer terms only
+
+
 async def search_candidates(db: Database, terms: list[str], limit: int = 30) -> list[StoredFact]:
     """Facts matching ANY of `terms`, best full-text rank first.
 
     Terms must be plain words (the query planner guarantees letters and digits
-    only); each is still quoted so no word is read as search syntax.
+    only); each is still quoted so no word is read as search syntax. Ranking
+    scores every matching row, so terms are first counted (cheap) and only the
+    rarest ones whose matches add up to MAX_SCORED_ROWS are ranked: a word in
+    half of a huge fact base says little anyway.
     """
     if not terms:
         return []
     async with db.read() as session:
+        counts = await _term_counts(session, db.dialect, terms)
+        chosen: list[str] = []
+        rows_total = 0
+        for term in sorted((t for t in terms if counts[t] > 0), key=lambda t: counts[t]):
+            if rows_total + counts[term] > MAX_SCORED_ROWS and chosen:
+                break
+            chosen.append(term)
+            rows_total += counts[term]
+        if not chosen:
+            return []
+        ranked = rows_total <= MAX_SCORED_ROWS
         if db.dialect == "sqlite":
-            match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+            rank = SQLITE_BM25 if ranked else "0.0"
             sql = text(
-                f"WITH hits AS (SELECT rowid AS num, {SQLITE_BM25} AS r FROM facts_fts WHERE facts_fts MATCH :q "
-                f"ORDER BY r LIMIT :k) "
+                f"WITH hits AS (SELECT rowid AS num, {rank} AS r FROM facts_fts WHERE facts_fts MATCH :q "
+                f"{'ORDER BY r ' if ranked else ''}LIMIT :k) "
                 f"SELECT {_FACT_COLUMNS}, -hits.r FROM hits JOIN facts f ON f.num = hits.num "
                 f"JOIN fact_sources s ON s.id = f.source_id ORDER BY hits.r"
             )
-            rows = (await session.execute(sql, {"q": match, "k": limit})).all()
+            rows = (await session.execute(sql, {"q": _fts5_or(chosen), "k": limit})).all()
         else:
-            # to_tsquery on words joined by '|': every term is [^\W_]+, so no operator can sneak in.
-            query = " | ".join(terms)
+            rank = f"ts_rank({PG_WEIGHTS}, f.search_vector, q.q, 1)" if ranked else "0.0"
             sql = text(
                 f"WITH q AS (SELECT to_tsquery('english', :q) AS q), "
-                f"hits AS (SELECT f.num, ts_rank({PG_WEIGHTS}, f.search_vector, q.q, 1) AS r FROM facts f, q "
-                f"WHERE f.search_vector @@ q.q ORDER BY r DESC LIMIT :k) "
+                f"hits AS (SELECT f.num, {rank} AS r FROM facts f, q "
+                f"WHERE f.search_vector @@ q.q {'ORDER BY r DESC ' if ranked else ''}LIMIT :k) "
                 f"SELECT {_FACT_COLUMNS}, hits.r FROM hits JOIN facts f ON f.num = hits.num "
                 f"JOIN fact_sources s ON s.id = f.source_id ORDER BY hits.r DESC"
             )
-            rows = (await session.execute(sql, {"q": query, "k": limit})).all()
+            # to_tsquery on words joined by '|': every term is [^\W_]+, so no operator can sneak in.
+            rows = (await session.execute(sql, {"q": " | ".join(chosen), "k": limit})).all()
     return [_stored(row, float(row[18] or 0.0)) for row in rows]
+
+
+def _fts5_or(terms: list[str]) -> str:
+    return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+
+
+async def _term_counts(session: AsyncSession, dialect: str, terms: list[str]) -> dict[str, int]:
+    """How many facts each term matches, in one round trip (index-only counts)."""
+    params = {f"t{i}": t for i, t in enumerate(terms)}
+    if dialect == "sqlite":
+        parts = [f"(SELECT count(*) FROM facts_fts WHERE facts_fts MATCH :t{i})" for i in range(len(terms))]
+        params = {f"t{i}": _fts5_or([t]) for i, t in enumerate(terms)}
+    else:
+        parts = [f"(SELECT count(*) FROM facts WHERE search_vector @@ to_tsquery('english', :t{i}))"
+                 for i in range(len(terms))]
+    row = (await session.execute(text("SELECT " + ", ".join(parts)), params)).one()
+    return {t: int(row[i] or 0) for i, t in enumerate(terms)}
 
 
 async def get_facts(db: Database, ids: list[str]) -> list[StoredFact]:

@@ -22,6 +22,7 @@ from storage.facts import StoredFact, search_candidates, search_catalog_rows
 MAX_QUERY_CHARS = 300  # longer text is cut: nobody asks a 10,000-character question
 MAX_TERMS = 16
 CANDIDATES = 30
+MAX_INDEX_TERMS = 20
 
 _WORD = re.compile(r"[^\W_]+")
 _MENTION = re.compile(r"<[@#!][^>]*>|@(everyone|here|channel)\b|<https?://[^>|]*(\|[^>]*)?>|https?://\S+", re.I)
@@ -192,7 +193,7 @@ def rerank(plan: QueryPlan, candidates: list[StoredFact], catalog: Catalog) -> l
     """Full-text rank, plus credit for the named entities and for covering more of the query."""
     if not candidates:
         return []
-    top = max(c.score for c in candidates) or 1.0
+    top = max(c.score for c in candidates) or 1.0  # 0 when the index could not rank (see storage.facts)
     query_stems = {light_stem(t): catalog.idf(t) for t in plan.terms}
     total_weight = sum(query_stems.values()) or 1.0
     entity_weight = {e: catalog.entity_idf(e) for e in plan.entities}
@@ -228,8 +229,11 @@ class FactSearch:
             for w in words(self.catalog.entity_names.get(entity, "")):
                 if w not in STOP_WORDS and w not in terms and len(terms) < MAX_TERMS + 4:
                     terms.append(w)
-        candidates = await search_candidates(self.db, terms, CANDIDATES)
+        candidates = await search_candidates(self.db, self._selective(terms), CANDIDATES)
         return SearchResult(plan=plan, facts=tuple(rerank(plan, candidates, self.catalog)[:limit]))
+
+    def _selective(self, terms: list[str]) -> list[str]:
+        return terms[:MAX_INDEX_TERMS]
 
     def _acronym_entities(self, plan: QueryPlan) -> list[str]:
         found: list[str] = []
