@@ -50,8 +50,10 @@ def light_stem(word: str) -> str:
     """A crude English stem, only to decide whether a word is known ("talking" ~ "talks")."""
     for suffix, repl in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", ""), ("ly", "")):
         if len(word) > len(suffix) + 2 and word.endswith(suffix):
-            return word[: -len(suffix)] + repl
-    return word
+            word = word[: -len(suffix)] + repl
+            break
+    # "rate", "rated", "rating" all end as "rat".
+    return word[:-1] if len(word) > 3 and word.endswith("e") else word
 
 
 def clean_query(text: str) -> str:
@@ -93,6 +95,7 @@ class Catalog:
     entity_names: dict[str, str] = field(default_factory=dict)
     fact_count: int = 0
     max_alias_words: int = 1
+    _corrected: dict[str, str | None] = field(default_factory=dict)  # memo: the vocabulary never changes
 
     @classmethod
     def build(cls, entities: list[Entity], facts: list[tuple[str, list[str], str]]) -> "Catalog":
@@ -112,7 +115,7 @@ class Catalog:
                         cat.doc_freq.setdefault(w, 0)
         cat.stems = {light_stem(w) for w in cat.doc_freq}
         for w in cat.doc_freq:
-            if len(w) >= 4 and not w.isdigit():
+            if len(w) >= 3 and not w.isdigit():
                 cat.by_length.setdefault(len(w), []).append(w)
         return cat
 
@@ -121,9 +124,17 @@ class Catalog:
 
     def correct(self, word: str) -> str | None:
         """The nearest vocabulary word for an unknown one, if close enough to be a typo."""
-        if len(word) < 4 or word.isdigit() or self.knows(word):
+        # Four-letter words are too often real words one letter from another ("lack"/"back").
+        if len(word) < 5 or word.isdigit() or self.knows(word):
             return None
-        limit = 1 if len(word) < 7 else 2
+        if word not in self._corrected:
+            if len(self._corrected) > 10_000:
+                self._corrected.clear()
+            self._corrected[word] = self._nearest(word)
+        return self._corrected[word]
+
+    def _nearest(self, word: str) -> str | None:
+        limit = 1 if len(word) < 8 else 2
         best: tuple[int, int, str] | None = None
         for length in range(len(word) - limit, len(word) + limit + 1):
             for candidate in self.by_length.get(length, ()):
