@@ -143,7 +143,8 @@ def _stored(row, score: float = 0.0) -> StoredFact:
 MAX_SCORED_ROWS = 4000  # ranking cost grows with matching rows; beyond this, rarer terms only
 
 
-async def search_candidates(db: Database, terms: list[str], limit: int = 30) -> list[StoredFact]:
+async def search_candidates(db: Database, terms: list[str], limit: int = 30,
+                            lexeme_counts: dict[str, int] | None = None) -> list[StoredFact]:
     """Facts matching ANY of `terms`, best full-text rank first.
 
     Terms must be plain words (the query planner guarantees letters and digits
@@ -155,7 +156,7 @@ async def search_candidates(db: Database, terms: list[str], limit: int = 30) -> 
     if not terms:
         return []
     async with db.read() as session:
-        counts = await _term_counts(session, db.dialect, terms)
+        counts = await _term_counts(session, db.dialect, terms, lexeme_counts)
         chosen: list[str] = []
         rows_total = 0
         for term in sorted((t for t in terms if counts[t] > 0), key=lambda t: counts[t]):
@@ -193,9 +194,18 @@ def _fts5_or(terms: list[str]) -> str:
     return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
 
 
-async def _term_counts(session: AsyncSession, dialect: str, terms: list[str]) -> dict[str, int]:
-    """How many facts each term matches, in one round trip (index-only counts)."""
+async def _term_counts(session: AsyncSession, dialect: str, terms: list[str],
+                       lexeme_counts: dict[str, int] | None = None) -> dict[str, int]:
+    """How many facts each term matches, in one round trip.
+
+    On PostgreSQL counting a common word through the GIN index is slow, so with
+    `lexeme_counts` (see `lexeme_doc_counts`) only the stemming is asked for.
+    """
     params = {f"t{i}": t for i, t in enumerate(terms)}
+    if dialect != "sqlite" and lexeme_counts is not None:
+        parts = [f"to_tsquery('english', :t{i})::text" for i in range(len(terms))]
+        row = (await session.execute(text("SELECT " + ", ".join(parts)), params)).one()
+        return {t: lexeme_counts.get((row[i] or "").strip("'"), 0) for i, t in enumerate(terms)}
     if dialect == "sqlite":
         parts = [f"(SELECT count(*) FROM facts_fts WHERE facts_fts MATCH :t{i})" for i in range(len(terms))]
         params = {f"t{i}": _fts5_or([t]) for i, t in enumerate(terms)}
@@ -239,6 +249,15 @@ async def search_catalog_rows(db: Database) -> tuple[list[Entity], list[tuple[st
             Fact.id, Fact.search_head, Fact.claim, Fact.quote_text, Fact.quote_speaker, Fact.entities))).all()
     facts = [(" ".join(p for p in (r[1], r[2], r[3] or "", r[4] or "") if p), list(r[5] or []), r[0]) for r in rows]
     return entities, facts
+
+
+async def lexeme_doc_counts(db: Database) -> dict[str, int] | None:
+    """PostgreSQL: facts per indexed lexeme, read once so queries need not count. None on SQLite."""
+    if db.dialect == "sqlite":
+        return None
+    async with db.read() as session:
+        rows = await session.execute(text("SELECT word, ndoc FROM ts_stat('SELECT search_vector FROM facts')"))
+        return {word: int(ndoc) for word, ndoc in rows}
 
 
 async def fact_count(db: Database) -> int:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from bot.facts.base import Entity
 from storage.db import Database
-from storage.facts import StoredFact, search_candidates, search_catalog_rows
+from storage.facts import StoredFact, lexeme_doc_counts, search_candidates, search_catalog_rows
 
 MAX_QUERY_CHARS = 300  # longer text is cut: nobody asks a 10,000-character question
 MAX_TERMS = 16
@@ -223,14 +223,15 @@ def rerank(plan: QueryPlan, candidates: list[StoredFact], catalog: Catalog) -> l
 class FactSearch:
     """Search over one database's fact base; the catalog is built once and kept."""
 
-    def __init__(self, db: Database, catalog: Catalog) -> None:
+    def __init__(self, db: Database, catalog: Catalog, lexeme_counts: dict[str, int] | None = None) -> None:
         self.db = db
         self.catalog = catalog
+        self.lexeme_counts = lexeme_counts
 
     @classmethod
     async def open(cls, db: Database) -> "FactSearch":
         entities, facts = await search_catalog_rows(db)
-        return cls(db, Catalog.build(entities, facts))
+        return cls(db, Catalog.build(entities, facts), await lexeme_doc_counts(db))
 
     async def search(self, text: str, limit: int = 3) -> SearchResult:
         plan = plan_query(text, self.catalog)
@@ -240,7 +241,7 @@ class FactSearch:
             for w in words(self.catalog.entity_names.get(entity, "")):
                 if w not in STOP_WORDS and w not in terms and len(terms) < MAX_TERMS + 4:
                     terms.append(w)
-        candidates = await search_candidates(self.db, self._selective(terms), CANDIDATES)
+        candidates = await search_candidates(self.db, self._selective(terms), CANDIDATES, self.lexeme_counts)
         return SearchResult(plan=plan, facts=tuple(rerank(plan, candidates, self.catalog)[:limit]))
 
     def _selective(self, terms: list[str]) -> list[str]:
