@@ -140,7 +140,9 @@ def _stored(row, score: float = 0.0) -> StoredFact:
     )
 
 
-MAX_SCORED_ROWS = 4000  # ranking cost grows with matching rows; beyond this, rarer terms only
+# Ranking cost grows with the matching rows; beyond this many, only the rarer terms are ranked.
+# ts_rank reads each row's tsvector from the table, so PostgreSQL affords fewer rows than FTS5.
+MAX_SCORED_ROWS = {"sqlite": 4000, "postgresql": 800}
 
 
 async def search_candidates(db: Database, terms: list[str], limit: int = 30,
@@ -157,16 +159,17 @@ async def search_candidates(db: Database, terms: list[str], limit: int = 30,
         return []
     async with db.read() as session:
         counts = await _term_counts(session, db.dialect, terms, lexeme_counts)
+        max_rows = MAX_SCORED_ROWS.get(db.dialect, 1000)
         chosen: list[str] = []
         rows_total = 0
         for term in sorted((t for t in terms if counts[t] > 0), key=lambda t: counts[t]):
-            if rows_total + counts[term] > MAX_SCORED_ROWS and chosen:
+            if rows_total + counts[term] > max_rows and chosen:
                 break
             chosen.append(term)
             rows_total += counts[term]
         if not chosen:
             return []
-        ranked = rows_total <= MAX_SCORED_ROWS
+        ranked = rows_total <= max_rows
         if db.dialect == "sqlite":
             rank = SQLITE_BM25 if ranked else "0.0"
             sql = text(
