@@ -146,7 +146,8 @@ MAX_SCORED_ROWS = {"sqlite": 4000, "postgresql": 800}
 
 
 async def search_candidates(db: Database, terms: list[str], limit: int = 30,
-                            lexeme_counts: dict[str, int] | None = None) -> list[StoredFact]:
+                            lexeme_counts: dict[str, int] | None = None,
+                            count_cache: dict[str, int] | None = None) -> list[StoredFact]:
     """Facts matching ANY of `terms`, best full-text rank first.
 
     Terms must be plain words (the query planner guarantees letters and digits
@@ -158,7 +159,12 @@ async def search_candidates(db: Database, terms: list[str], limit: int = 30,
     if not terms:
         return []
     async with db.read() as session:
-        counts = await _term_counts(session, db.dialect, terms, lexeme_counts)
+        # Counts change only when the fact base is reloaded, so the caller may keep them.
+        cache = count_cache if count_cache is not None else {}
+        missing = [t for t in terms if t not in cache]
+        if missing:
+            cache.update(await _term_counts(session, db.dialect, missing, lexeme_counts))
+        counts = {t: cache[t] for t in terms}
         max_rows = MAX_SCORED_ROWS.get(db.dialect, 1000)
         chosen: list[str] = []
         rows_total = 0
