@@ -25,6 +25,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "bot.digest.cli",
     "bot.service_cli",
     "bot.demo.cli",
+    "bot.adapters.console_cli",
 )
 
 

@@ -171,3 +171,62 @@ class DeliveryItem(Base):
     channel_key: Mapped[str] = mapped_column(String(230))  # "platform/workspace/channel"
 
     __table_args__ = (Index("uq_delivery_items_channel_item", "channel_key", "item_id", unique=True),)
+# --- Fact base (bot/facts): loaded from the curated file at start ---------------------------
+
+
+class FactSource(Base):
+    """An essay or document facts are taken from: what a citation names."""
+
+    __tablename__ = "fact_sources"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    outlet: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str | None] = mapped_column(String(100))
+    year: Mapped[int | None] = mapped_column(Integer)
+    side: Mapped[str | None] = mapped_column(String(20))
+    url: Mapped[str | None] = mapped_column(String(2000))
+
+
+class FactEntity(Base):
+    """A named organisation, person, agreement or proposal, with the aliases users type for it."""
+
+    __tablename__ = "fact_entities"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    aliases: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
+class Fact(Base):
+    """One cited claim. `num` is the full-text index's row id; `id` is the stable public id."""
+
+    __tablename__ = "facts"
+
+    num: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[str] = mapped_column(String(100), unique=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)  # order in the file
+    claim: Mapped[str] = mapped_column(Text)
+    quote_text: Mapped[str | None] = mapped_column(Text)
+    quote_speaker: Mapped[str | None] = mapped_column(String(200))
+    quote_role: Mapped[str | None] = mapped_column(String(300))
+    quote_where: Mapped[str | None] = mapped_column(String(300))
+    date: Mapped[str | None] = mapped_column(String(10), index=True)  # YYYY, YYYY-MM or YYYY-MM-DD
+    event: Mapped[bool] = mapped_column(Boolean, default=False)
+    source_id: Mapped[str] = mapped_column(ForeignKey("fact_sources.id"))
+    themes: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    entities: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    side: Mapped[str | None] = mapped_column(String(20))
+    keywords: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # What full-text search weighs most: id words, entity names and aliases, keywords, speaker.
+    search_head: Mapped[str] = mapped_column(Text, default="")
+
+
+class FactBaseState(Base):
+    """Which fact file was loaded last (its hash), so an unchanged file costs nothing at start."""
+
+    __tablename__ = "fact_base_state"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    loaded_at: Mapped[datetime] = mapped_column(default=utcnow)

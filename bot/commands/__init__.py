@@ -20,6 +20,10 @@ log = logging.getLogger(__name__)
 MAX_INPUT_CHARS = 2000  # longer input is cut, not rejected: chat clients paste a lot
 
 COMMAND_MODULES: tuple[str, ...] = (
+    "bot.commands.help",
+    "bot.commands.facts",
+    "bot.commands.browse",
+    "bot.commands.sources",
     "bot.commands.subscriptions",
 )
 
@@ -62,6 +66,7 @@ class Command:
 class CommandCore:
     def __init__(self, services: Services, modules: Sequence[str] = COMMAND_MODULES) -> None:
         self.services = services
+        services.extra.setdefault("core", self)  # `help` lists the registry it runs in
         self._commands: dict[str, Command] = {}
         for module in modules:
             for command in importlib.import_module(module).COMMANDS:
