@@ -150,14 +150,14 @@ class TreeMemory:
 
 # --- the measurements -------------------------------------------------------------------------
 
-async def poll_with_poller(db_url: str, feeds_file, settings):
+async def poll_with_poller(db_url: str, feeds_file, settings, classify=None):
     from bot.ingest.poller import Poller
     from storage.db import Database
 
     db = Database.connect(db_url)
     await db.upgrade()
     try:
-        async with Poller(db, settings) as poller:
+        async with Poller(db, settings, classify=classify) as poller:
             started = time.perf_counter()
             cold = await poller.poll_all(feeds_file)
             cold_s = time.perf_counter() - started
@@ -204,12 +204,17 @@ def main() -> int:
     parser.add_argument("--hosts", type=int, default=20, help="loopback addresses 127.0.0.2 ... to spread the feeds over")
     parser.add_argument("--naive-sample", type=int, default=0,
                         help="time the naive loop on this many feeds and extrapolate (default: all feeds)")
+    parser.add_argument("--no-classify", action="store_true",
+                        help="poll without the theme classifier (default: classify at ingest, as the product does)")
     parser.add_argument("--parse-sample", type=int, default=0, help="parse-only on this many documents (default: all)")
     args = parser.parse_args()
 
     from bot.feeds_file import FeedEntry, FeedsFile
     from bot.settings import Settings
 
+    classifier = None
+    if not args.no_classify:
+        from bot.classify import classify as classifier
     cores = os.cpu_count() or 1
     hosts = [f"127.0.0.{2 + i}" for i in range(args.hosts)]
     context = multiprocessing.get_context("spawn")
@@ -224,11 +229,11 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="briefbot-bench-"))
     print(f"{args.feeds} feeds x {args.entries} entries on {len(hosts)} loopback hosts, {args.latency * 1000:.0f} ms latency, "
           f"{cores} cores, concurrency {settings.max_concurrency} (per host {settings.per_host_concurrency}), "
-          f"parse workers {settings.parse_workers or cores}", flush=True)
+          f"parse workers {settings.parse_workers or cores}, classifier {'off' if classifier is None else 'on'}", flush=True)
     try:
         with TreeMemory(exclude={server.pid}) as memory:
             cold, cold_s, warm, warm_s = asyncio.run(
-                poll_with_poller(f"sqlite:///{workdir / 'bench.db'}", feeds_file, settings))
+                poll_with_poller(f"sqlite:///{workdir / 'bench.db'}", feeds_file, settings, classifier))
         print(f"  cold poll: {cold_s:.2f} s, {cold.new_items} items; warm poll: {warm_s:.2f} s "
               f"({warm.not_modified} not modified)", flush=True)
 
@@ -249,7 +254,7 @@ def main() -> int:
     cold_rate = cold.new_items / cold_s
     results = {
         "feeds": args.feeds, "entries_per_feed": args.entries, "latency_s": args.latency, "hosts": len(hosts),
-        "cores": cores, "cold_poll_s": cold_s, "cold_items": cold.new_items, "cold_failed": cold.failed,
+        "cores": cores, "classifier": classifier is not None, "cold_poll_s": cold_s, "cold_items": cold.new_items, "cold_failed": cold.failed,
         "cold_items_per_s": cold_rate, "warm_poll_s": warm_s, "warm_not_modified": warm.not_modified,
         "naive_s": naive_full_s, "naive_measured_feeds": len(naive_urls), "parse_only_items_per_s": parse_rate,
         "peak_memory_mb": memory.peak_kb / 1024,

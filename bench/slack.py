@@ -136,13 +136,43 @@ def report(label: str, latencies: list[float]) -> None:
     )
 
 
-# ---------------------------------------------------------------------------
-# HOOK for the poller: a cold poll of 500 feeds in this same process while the
-# callers run. Wire it to the poller (500 feeds served by a local stand-in feed
-# server), e.g. `return await run_poll_once(db, feeds_file_with_500_loopback_feeds)`.
-# ---------------------------------------------------------------------------
+POLL_STARTED = asyncio.Event()  # set by a poll hook when fetching begins (hooks that never set it: at once)
+
+
 async def cold_poll_500_feeds(db: Database) -> object:
-    raise NotImplementedError("the poller is not wired into bench/slack.py yet: see cold_poll_500_feeds")
+    """A cold poll of 500 feeds x 50 entries (200 ms latency each, served by bench/ingest.py's
+    stand-in publisher in its own process), run by the real poller with the real classifier
+    in this same process, while the callers measure /brief fact."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from ingest import serve as publish  # bench/ingest.py
+
+    from bot.classify import classify
+    from bot.feeds_file import FeedEntry, FeedsFile
+    from bot.ingest.poller import Poller
+    from bot.settings import Settings as AppSettings
+
+    hosts = [f"127.0.0.{2 + i}" for i in range(20)]
+    context = multiprocessing.get_context("spawn")
+    receive, send = context.Pipe(duplex=False)
+    stop = context.Event()
+    server = context.Process(target=publish, args=(hosts, 500, 50, 0.2, send, stop), daemon=True)
+    server.start()
+    try:
+        port = await asyncio.get_running_loop().run_in_executor(None, receive.recv)
+        feeds = FeedsFile(Path("bench.yaml"), tuple(
+            FeedEntry(name=f"Site {i}", url=f"http://{hosts[i % len(hosts)]}:{port}/feed/{i}.xml", kind="news")
+            for i in range(500)
+        ))
+        started = time.perf_counter()
+        POLL_STARTED.set()
+        async with Poller(db, AppSettings(_env_file=None), classify=classify) as poller:
+            summary = await poller.poll_all(feeds)
+        print(f"  (cold poll during the run: {summary.new_items} items from {summary.ok} feeds "
+              f"in {time.perf_counter() - started:.1f} s)")
+        return summary
+    finally:
+        stop.set()
+        server.join(timeout=10)
 
 
 async def run(callers: int, requests: int, poll_during: PollHook | None = None, stand_in: str = "db") -> None:
@@ -162,7 +192,11 @@ async def run(callers: int, requests: int, poll_during: PollHook | None = None, 
             report("idle", await callers_run(requests))
             if poll_during is not None:
                 poll = asyncio.create_task(poll_during(db))
-                report("during poll", await callers_run(requests))
+                await asyncio.wait([poll, asyncio.create_task(POLL_STARTED.wait())], return_when=asyncio.FIRST_COMPLETED)
+                during: list[float] = []
+                while not poll.done():  # keep calling for the whole poll, batch after batch
+                    during += await callers_run(max(callers, requests // 4))
+                report("during poll", during)
                 await poll
         finally:
             pool.shutdown()

@@ -132,7 +132,7 @@ def _entry(members: list[Candidate], target: Target) -> Entry:
     meta = [clean(outlet, 80), lead.published_at.strftime("%Y-%m-%d")]
     if target.kind == "theme":
         meta.append(f"score {float(lead.scores.get(target.value, 0.0)):.2f}")
-    why = "; ".join(clean(e, 160) for e in lead.evidence[:2] if e)
+    why = "; ".join(clean(e, 160).rstrip(" ;,") for e in lead.evidence[:2] if e)
     if target.kind == "keyword" and not why:
         why = f"mentions “{clean(target.value, 60)}”"
     sources: list[tuple[str, str | None]] = []
