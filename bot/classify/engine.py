@@ -236,6 +236,15 @@ class Matcher:
         chosen: list[str] = []
         for theme in tf.themes:
             value = raw[theme.id]
+            if theme.rules:
+                # Concept rules: the item names the theme's actors and topic together,
+                # however it words them. The strongest matching rule counts, once.
+                best = 0.0
+                for all_of, none_of, weight in theme.rules:
+                    if weight > best and all(any(g in contexts for g in alts) for alts in all_of) \
+                            and not any(any(g in contexts for g in alts) for alts in none_of):
+                        best = weight
+                value += best
             for alternatives in theme.requires:
                 if not any(group in contexts for group in alternatives):
                     value *= tf.missing_context_factor
