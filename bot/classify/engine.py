@@ -206,6 +206,7 @@ class Matcher:
         summary_hits = self.scan(summary_folded)
 
         contexts: set[str] = set()
+        title_contexts: set[str] = set()
         raw = dict.fromkeys(THEME_IDS, 0.0)
         penalty = dict.fromkeys(THEME_IDS, 0.0)
         off = 0.0
@@ -221,6 +222,8 @@ class Matcher:
                 groups, positive, negative, off_w, eng_w, pres_w, is_argument = compiled[pid]
                 if groups:
                     contexts.update(groups)
+                    if in_title:
+                        title_contexts.update(groups)
                 for target, weight in positive:
                     raw[target] += weight * boost
                     reasons.append((target, weight * boost, pid, in_title))
@@ -239,11 +242,13 @@ class Matcher:
             if theme.rules:
                 # Concept rules: the item names the theme's actors and topic together,
                 # however it words them. The strongest matching rule counts, once.
+                # A rule met by the title alone is the item's main subject: it counts title_boost times.
                 best = 0.0
                 for all_of, none_of, weight in theme.rules:
-                    if weight > best and all(any(g in contexts for g in alts) for alts in all_of) \
+                    if weight * tf.title_boost > best and all(any(g in contexts for g in alts) for alts in all_of) \
                             and not any(any(g in contexts for g in alts) for alts in none_of):
-                        best = weight
+                        in_title = all(any(g in title_contexts for g in alts) for alts in all_of)
+                        best = max(best, weight * tf.title_boost if in_title else weight)
                 value += best
             for alternatives in theme.requires:
                 if not any(group in contexts for group in alternatives):
