@@ -239,10 +239,15 @@ class Matcher:
         chosen: list[str] = []
         for theme in tf.themes:
             value = raw[theme.id]
+            for alternatives in theme.requires:
+                if not any(group in contexts for group in alternatives):
+                    value *= tf.missing_context_factor
+                    break
             if theme.rules:
                 # Concept rules: the item names the theme's actors and topic together,
-                # however it words them. The strongest matching rule counts, once.
-                # A rule met by the title alone is the item's main subject: it counts title_boost times.
+                # however it words them. The strongest matching rule counts, once; a rule
+                # met by the title alone is the main subject and counts title_boost times.
+                # A rule states its own required concepts, so `requires` does not scale it.
                 best = 0.0
                 for all_of, none_of, weight in theme.rules:
                     if weight * tf.title_boost > best and all(any(g in contexts for g in alts) for alts in all_of) \
@@ -250,10 +255,6 @@ class Matcher:
                         in_title = all(any(g in title_contexts for g in alts) for alts in all_of)
                         best = max(best, weight * tf.title_boost if in_title else weight)
                 value += best
-            for alternatives in theme.requires:
-                if not any(group in contexts for group in alternatives):
-                    value *= tf.missing_context_factor
-                    break
             value -= penalty[theme.id] + off
             score = value / (value + tf.scale) if value > 0 else 0.0
             scores[theme.id] = round(score, 4)
