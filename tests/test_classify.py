@@ -241,3 +241,20 @@ def test_a_concept_rule_names_actors_and_topic_together(tmp_path: Path) -> None:
     classifier = Classifier.load(_theme_file_with(tmp_path, only_rules))
     assert "us-china-dialogue" in classifier.classify("A lander reaches Mars", "").themes
     assert "us-china-dialogue" not in classifier.classify("A lander reaches the Moon", "").themes
+
+
+def test_a_title_only_rule_ignores_the_same_concepts_in_the_summary(tmp_path: Path) -> None:
+    def title_rule(d) -> None:
+        d["contexts"]["planet"] = ["Mars", "Martian"]
+        d["contexts"]["probe"] = ["rover", "lander"]
+        d["themes"][0]["rules"] = [{"all": ["planet", "probe"], "title": True, "weight": 3.0}]
+        d["themes"][0]["requires"] = []
+    classifier = Classifier.load(_theme_file_with(tmp_path, title_rule))
+    assert "us-china-dialogue" in classifier.classify("A lander reaches Mars", "").themes
+    assert "us-china-dialogue" not in classifier.classify("Space news", "A lander reaches Mars.").themes
+
+
+def test_a_rule_title_flag_must_be_true_or_false(tmp_path: Path) -> None:
+    path = _theme_file_with(tmp_path, lambda d: d["themes"][2].update(rules=[{"all": ["ai"], "title": "yes"}]))
+    with pytest.raises(ConfigError, match=r"themes\[2\] \(capability-race\): rules\[0\]\.title: must be true or false"):
+        load_theme_file(path)

@@ -249,11 +249,12 @@ class Matcher:
                 # met by the title alone is the main subject and counts title_boost times.
                 # A rule states its own required concepts, so `requires` does not scale it.
                 best = 0.0
-                for all_of, none_of, weight in theme.rules:
+                for all_of, none_of, weight, title_only in theme.rules:
                     if weight * tf.title_boost > best and all(any(g in contexts for g in alts) for alts in all_of) \
                             and not any(any(g in contexts for g in alts) for alts in none_of):
                         in_title = all(any(g in title_contexts for g in alts) for alts in all_of)
-                        best = max(best, weight * tf.title_boost if in_title else weight)
+                        if in_title or not title_only:
+                            best = max(best, weight * tf.title_boost if in_title else weight)
                 value += best
             value -= penalty[theme.id] + off
             score = value / (value + tf.scale) if value > 0 else 0.0

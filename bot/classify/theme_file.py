@@ -28,9 +28,9 @@ class ThemeDef:
     negative: dict[str, float]
     examples: tuple[str, ...]
     threshold: float
-    # Concept rules: (groups that must all occur, groups none of which may occur, weight).
+    # Concept rules: (groups that must all occur, groups none of which may occur, weight, title only).
     # Each entry of `all`/`none` is a tuple of alternative context groups.
-    rules: tuple[tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...], float], ...] = ()
+    rules: tuple[tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...], float, bool], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -192,14 +192,17 @@ def _rules(value: Any, label: str, where: str, contexts: dict[str, tuple[str, ..
         if not isinstance(rule, dict):
             raise ConfigError(f"theme file {where}: {field}: expected a mapping with all, none, weight")
         for key in rule:
-            if key not in ("all", "none", "weight"):
-                raise ConfigError(f"theme file {where}: {field}: {key}: unknown field (known: all, none, weight)")
+            if key not in ("all", "none", "weight", "title"):
+                raise ConfigError(f"theme file {where}: {field}: {key}: unknown field (known: all, none, title, weight)")
+        if not isinstance(rule.get("title", False), bool):
+            raise ConfigError(f"theme file {where}: {field}.title: must be true or false")
         if not rule.get("all"):
             raise ConfigError(f"theme file {where}: {field}: all: must list at least one context group")
         out.append((
             _groups(rule["all"], f"{field}.all", where, contexts),
             _groups(rule.get("none") or [], f"{field}.none", where, contexts),
             _number(rule.get("weight", 1.0), f"{field}.weight", where, 0.0, 100.0),
+            bool(rule.get("title", False)),
         ))
     return tuple(out)
 
