@@ -191,3 +191,70 @@ def test_the_theme_files_own_examples_are_classified_as_their_theme() -> None:
     tf = load_theme_file()
     missed = [(t.id, ex) for t in tf.themes for ex in t.examples if t.id not in classify(ex, "").themes]
     assert len(missed) <= len([ex for t in tf.themes for ex in t.examples]) // 4, missed
+
+
+def test_a_title_that_implies_the_country_race_without_naming_it_is_capability_race() -> None:
+    result = classify("Washington's AI safety crowd is helping China win", "")
+    assert "capability-race" in result.themes
+
+
+def test_ai_help_for_bioterrorists_is_misuse_even_without_a_listed_phrase() -> None:
+    result = classify("Chinese open models are a gift to would-be bioterrorists", "")
+    assert "cbrn-cyber-misuse" in result.themes
+
+
+def test_a_pledge_about_humans_controlling_nuclear_launch_is_arms_control() -> None:
+    result = classify("Can anyone verify a pledge to keep humans in control of nuclear launch?", "")
+    assert "arms-control-verification" in result.themes
+
+
+def test_a_race_between_two_labs_is_not_the_country_race() -> None:
+    result = classify("Google and OpenAI race to lead in AI agents",
+                      "The two labs are fighting to win developers, and neither wants to fall behind.")
+    assert "capability-race" not in result.themes
+
+
+def test_a_concept_rule_with_an_unknown_group_is_an_error_naming_the_rule(tmp_path: Path) -> None:
+    path = _theme_file_with(tmp_path, lambda d: d["themes"][2].update(rules=[{"all": ["ai", "mars"], "weight": 1.0}]))
+    with pytest.raises(ConfigError, match=r"themes\[2\] \(capability-race\): rules\[0\]\.all: unknown context group 'mars'"):
+        load_theme_file(path)
+
+
+def test_a_concept_rule_with_an_unknown_field_is_an_error(tmp_path: Path) -> None:
+    path = _theme_file_with(tmp_path, lambda d: d["themes"][2].update(rules=[{"all": ["ai"], "wieght": 1.0}]))
+    with pytest.raises(ConfigError, match=r"themes\[2\] \(capability-race\): rules\[0\]: wieght: unknown field"):
+        load_theme_file(path)
+
+
+def test_a_concept_rule_needs_groups_that_must_all_occur(tmp_path: Path) -> None:
+    path = _theme_file_with(tmp_path, lambda d: d["themes"][2].update(rules=[{"none": ["ai"], "weight": 1.0}]))
+    with pytest.raises(ConfigError, match=r"rules\[0\]: all: must list at least one context group"):
+        load_theme_file(path)
+
+
+def test_a_concept_rule_names_actors_and_topic_together(tmp_path: Path) -> None:
+    def only_rules(d) -> None:
+        d["contexts"]["planet"] = ["Mars", "Martian"]
+        d["contexts"]["probe"] = ["rover", "lander"]
+        d["themes"][0]["rules"] = [{"all": ["planet", "probe"], "weight": 3.0}]
+        d["themes"][0]["requires"] = []
+    classifier = Classifier.load(_theme_file_with(tmp_path, only_rules))
+    assert "us-china-dialogue" in classifier.classify("A lander reaches Mars", "").themes
+    assert "us-china-dialogue" not in classifier.classify("A lander reaches the Moon", "").themes
+
+
+def test_a_title_only_rule_ignores_the_same_concepts_in_the_summary(tmp_path: Path) -> None:
+    def title_rule(d) -> None:
+        d["contexts"]["planet"] = ["Mars", "Martian"]
+        d["contexts"]["probe"] = ["rover", "lander"]
+        d["themes"][0]["rules"] = [{"all": ["planet", "probe"], "title": True, "weight": 3.0}]
+        d["themes"][0]["requires"] = []
+    classifier = Classifier.load(_theme_file_with(tmp_path, title_rule))
+    assert "us-china-dialogue" in classifier.classify("A lander reaches Mars", "").themes
+    assert "us-china-dialogue" not in classifier.classify("Space news", "A lander reaches Mars.").themes
+
+
+def test_a_rule_title_flag_must_be_true_or_false(tmp_path: Path) -> None:
+    path = _theme_file_with(tmp_path, lambda d: d["themes"][2].update(rules=[{"all": ["ai"], "title": "yes"}]))
+    with pytest.raises(ConfigError, match=r"themes\[2\] \(capability-race\): rules\[0\]\.title: must be true or false"):
+        load_theme_file(path)

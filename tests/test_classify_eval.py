@@ -23,23 +23,34 @@ def test_the_test_split_is_large_enough_to_mean_something(report) -> None:
     assert report.n >= 150
 
 
-@pytest.mark.xfail(reason="macro-F1 on the test split is 0.77 (dev 0.87): below the 0.85 target", strict=False)
+@pytest.mark.xfail(reason="macro-F1 on the test split is 0.80 (dev 0.87): below the 0.85 target", strict=False)
 def test_macro_f1_over_the_eleven_themes_reaches_the_target(report) -> None:
     assert report.macro_f1 >= 0.85, format_report(report, "test split")
 
 
 def test_macro_f1_does_not_regress(report) -> None:
-    assert report.macro_f1 >= 0.75, format_report(report, "test split")
+    assert report.macro_f1 >= 0.78, format_report(report, "test split")
 
 
-@pytest.mark.xfail(reason="relevance F1 on the test split is 0.915 (dev 0.99): just below the 0.92 target", strict=False)
-def test_relevance_f1_reaches_the_target(report) -> None:
+def test_relevance_f1_reaches_the_target_of_0_92(report) -> None:
     assert report.relevance.f1 >= 0.92, format_report(report, "test split")
 
 
 def test_relevance_f1_does_not_regress(report) -> None:
-    assert report.relevance.f1 >= 0.90, format_report(report, "test split")
+    assert report.relevance.f1 >= 0.93, format_report(report, "test split")
 
 
 def test_stance_accuracy_is_at_least_0_75(report) -> None:
     assert report.stance_accuracy >= 0.75, format_report(report, "test split")
+
+
+@pytest.fixture(scope="module")
+def holdout():
+    return evaluate(default_classifier(), load_labeled(split_path("holdout")))
+
+
+def test_the_independently_written_holdout_items_meet_the_targets(holdout) -> None:
+    # Written from THEMES.md alone, never tuned on: a check that the definitions generalise.
+    assert holdout.macro_f1 >= 0.85, format_report(holdout, "holdout")
+    assert holdout.relevance.f1 >= 0.92, format_report(holdout, "holdout")
+    assert holdout.stance_accuracy >= 0.75, format_report(holdout, "holdout")

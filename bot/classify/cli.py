@@ -31,7 +31,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                        description="Per-theme precision, recall and F1, macro-F1, relevance, stance accuracy "
                                    "and the worst misclassified items.")
     e.add_argument("path", nargs="?", metavar="PATH", help="labeled JSON Lines (default: the --split file)")
-    e.add_argument("--split", choices=("dev", "test"), default="test", help="bundled labeled split (default: test)")
+    e.add_argument("--split", choices=("dev", "test", "holdout"), default="test", help="bundled labeled split: dev (tuned on), test, holdout (default: test)")
     e.add_argument("--themes", metavar="FILE", help="theme file to evaluate (default: the bundled one)")
     e.add_argument("--worst", type=int, default=10, metavar="N", help="how many misclassified items to show")
     e.add_argument("--calibrate", action="store_true",

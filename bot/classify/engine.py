@@ -206,6 +206,7 @@ class Matcher:
         summary_hits = self.scan(summary_folded)
 
         contexts: set[str] = set()
+        title_contexts: set[str] = set()
         raw = dict.fromkeys(THEME_IDS, 0.0)
         penalty = dict.fromkeys(THEME_IDS, 0.0)
         off = 0.0
@@ -221,6 +222,8 @@ class Matcher:
                 groups, positive, negative, off_w, eng_w, pres_w, is_argument = compiled[pid]
                 if groups:
                     contexts.update(groups)
+                    if in_title:
+                        title_contexts.update(groups)
                 for target, weight in positive:
                     raw[target] += weight * boost
                     reasons.append((target, weight * boost, pid, in_title))
@@ -240,6 +243,19 @@ class Matcher:
                 if not any(group in contexts for group in alternatives):
                     value *= tf.missing_context_factor
                     break
+            if theme.rules:
+                # Concept rules: the item names the theme's actors and topic together,
+                # however it words them. The strongest matching rule counts, once; a rule
+                # met by the title alone is the main subject and counts title_boost times.
+                # A rule states its own required concepts, so `requires` does not scale it.
+                best = 0.0
+                for all_of, none_of, weight, title_only in theme.rules:
+                    if weight * tf.title_boost > best and all(any(g in contexts for g in alts) for alts in all_of) \
+                            and not any(any(g in contexts for g in alts) for alts in none_of):
+                        in_title = all(any(g in title_contexts for g in alts) for alts in all_of)
+                        if in_title or not title_only:
+                            best = max(best, weight * tf.title_boost if in_title else weight)
+                value += best
             value -= penalty[theme.id] + off
             score = value / (value + tf.scale) if value > 0 else 0.0
             scores[theme.id] = round(score, 4)

@@ -28,6 +28,9 @@ class ThemeDef:
     negative: dict[str, float]
     examples: tuple[str, ...]
     threshold: float
+    # Concept rules: (groups that must all occur, groups none of which may occur, weight, title only).
+    # Each entry of `all`/`none` is a tuple of alternative context groups.
+    rules: tuple[tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...], float, bool], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -124,7 +127,7 @@ def _theme(entry: Any, index: int, where: str, contexts: dict[str, tuple[str, ..
         raise ConfigError(
             f"theme file {where}: {label}: id: unknown theme id {tid!r} (known: {', '.join(THEME_IDS)})"
         )
-    known = {"id", "description", "requires", "phrases", "entities", "negative", "examples", "threshold"}
+    known = {"id", "description", "requires", "rules", "phrases", "entities", "negative", "examples", "threshold"}
     for key in entry:
         if key not in known:
             raise ConfigError(f"theme file {where}: {label}: {key}: unknown field (known: {', '.join(sorted(known))})")
@@ -151,6 +154,7 @@ def _theme(entry: Any, index: int, where: str, contexts: dict[str, tuple[str, ..
         aliases = _terms(ent.get("aliases") or [], f"{label}: entities[{j}].aliases", where)
         for name in (ent["name"], *aliases):
             phrases.setdefault(name, weight)
+    rules = _rules(entry.get("rules") or [], label, where, contexts)
     examples = entry.get("examples") or []
     if not isinstance(examples, list) or not all(isinstance(e, str) for e in examples):
         raise ConfigError(f"theme file {where}: {label}: examples: must be a list of sentences")
@@ -162,7 +166,45 @@ def _theme(entry: Any, index: int, where: str, contexts: dict[str, tuple[str, ..
         negative=_weights(entry.get("negative") or {}, f"{label}: negative", where),
         examples=tuple(examples),
         threshold=_number(entry.get("threshold", default_threshold), f"{label}: threshold", where, 0.0, 1.0),
+        rules=rules,
     )
+
+
+def _groups(value: Any, field: str, where: str, contexts: dict[str, tuple[str, ...]]) -> tuple[tuple[str, ...], ...]:
+    if not isinstance(value, list) or not all(isinstance(g, str) and g.strip() for g in value):
+        raise ConfigError(f"theme file {where}: {field}: must be a list of context group names (\"a|b\" means either)")
+    out = []
+    for entry in value:
+        alternatives = tuple(g.strip() for g in entry.split("|"))
+        for group in alternatives:
+            if group not in contexts:
+                raise ConfigError(f"theme file {where}: {field}: unknown context group {group!r}")
+        out.append(alternatives)
+    return tuple(out)
+
+
+def _rules(value: Any, label: str, where: str, contexts: dict[str, tuple[str, ...]]):
+    if not isinstance(value, list):
+        raise ConfigError(f"theme file {where}: {label}: rules: must be a list of {{all, none, weight}}")
+    out = []
+    for j, rule in enumerate(value):
+        field = f"{label}: rules[{j}]"
+        if not isinstance(rule, dict):
+            raise ConfigError(f"theme file {where}: {field}: expected a mapping with all, none, weight")
+        for key in rule:
+            if key not in ("all", "none", "weight", "title"):
+                raise ConfigError(f"theme file {where}: {field}: {key}: unknown field (known: all, none, title, weight)")
+        if not isinstance(rule.get("title", False), bool):
+            raise ConfigError(f"theme file {where}: {field}.title: must be true or false")
+        if not rule.get("all"):
+            raise ConfigError(f"theme file {where}: {field}: all: must list at least one context group")
+        out.append((
+            _groups(rule["all"], f"{field}.all", where, contexts),
+            _groups(rule.get("none") or [], f"{field}.none", where, contexts),
+            _number(rule.get("weight", 1.0), f"{field}.weight", where, 0.0, 100.0),
+            bool(rule.get("title", False)),
+        ))
+    return tuple(out)
 
 
 def _weights(value: Any, field: str, where: str, required: bool = False) -> dict[str, float]:
