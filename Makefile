@@ -28,10 +28,14 @@ demo: install
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Benchmarks: run on demand on a quiet machine; each prints its numbers.
 bench: install-test
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/classify.py
 	$(BIN)/python bench/lookup.py
+	$(BIN)/python bench/fanout.py
+	$(BIN)/python bench/slack.py --with-poll
+	$(BIN)/python bench/discord_roundtrip.py
 
 clean:
 	rm -rf $(VENV) briefbot.db briefbot.db-wal briefbot.db-shm
