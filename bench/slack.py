@@ -22,6 +22,7 @@ import concurrent.futures
 import hashlib
 import hmac
 import importlib
+import json
 import multiprocessing
 import statistics
 import sys
@@ -100,7 +101,9 @@ def signed(body: str) -> dict[str, str]:
 
 async def measure(url: str, response_url: str, callers: int, requests: int) -> list[float]:
     latencies: list[float] = []
-    queries = ["hotline", "bletchley", "export controls", "track 2", "geneva dialogue"]
+    # The analyst questions the search is tested on: real lookups, not a fixed word.
+    questions = Path(__file__).resolve().parent.parent / "tests" / "data" / "fact-questions.jsonl"
+    queries = [json.loads(line)["q"] for line in questions.read_text(encoding="utf-8").splitlines() if line.strip()]
     per_caller = max(requests // callers, 1)
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=callers)) as session:
 
@@ -179,6 +182,9 @@ async def run(callers: int, requests: int, poll_during: PollHook | None = None, 
     with tempfile.TemporaryDirectory() as tmp:
         db = Database.connect(f"sqlite:///{Path(tmp) / 'bench.db'}")
         await db.upgrade()
+        from bot.facts.load import load_facts
+
+        await load_facts(db)  # the real fact base, as `briefbot slack` has it
         stand_in, slack_url = await start_slack_stand_in()
         settings = Settings(_env_file=None, SLACK_SIGNING_SECRET=SECRET, SLACK_BOT_TOKEN="xoxb-bench", SLACK_API_URL=slack_url + "/api/")
         app = build_app(settings, make_core(db, stand_in))

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, delete, insert, select, text, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.facts.base import Entity, FactBase, FactRecord, search_head
 from storage.db import Database
@@ -80,6 +80,21 @@ async def store_fact_base(db: Database, base: FactBase, *, force: bool = False) 
 
     Skips all work when the file's digest matches the one loaded last.
     """
+    result = await _store(db, base, force)
+    if result.changed:
+        await analyze_facts(db)
+    return result
+
+
+async def analyze_facts(db: Database) -> None:
+    """Fresh planner statistics after a load: without them the first queries on a
+    large, newly loaded fact base can pick slow plans until autovacuum catches up."""
+    async with db.engine.connect() as conn:
+        await conn.execute(text("ANALYZE facts" if db.dialect != "sqlite" else "ANALYZE"))
+        await conn.commit()
+
+
+async def _store(db: Database, base: FactBase, force: bool) -> LoadResult:
     async with db.transaction() as session:
         state = await session.get(FactBaseState, DIGEST_KEY)
         if state is not None and base.digest and state.value == base.digest and not force:
@@ -158,7 +173,8 @@ async def search_candidates(db: Database, terms: list[str], limit: int = 30,
     """
     if not terms:
         return []
-    async with db.read() as session:
+    # A Core connection, not an ORM session: this is the hottest query of the bot.
+    async with db.engine.connect() as session:
         # Counts change only when the fact base is reloaded, so the caller may keep them.
         cache = count_cache if count_cache is not None else {}
         missing = [t for t in terms if t not in cache]
@@ -203,7 +219,7 @@ def _fts5_or(terms: list[str]) -> str:
     return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
 
 
-async def _term_counts(session: AsyncSession, dialect: str, terms: list[str],
+async def _term_counts(session: AsyncSession | AsyncConnection, dialect: str, terms: list[str],
                        lexeme_counts: dict[str, int] | None = None) -> dict[str, int]:
     """How many facts each term matches, in one round trip.
 

@@ -14,6 +14,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from bot.facts.base import Entity
 from storage.db import Database
@@ -46,6 +47,7 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
+@lru_cache(maxsize=65536)
 def light_stem(word: str) -> str:
     """A crude English stem, only to decide whether a word is known ("talking" ~ "talks")."""
     for suffix, repl in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", ""), ("ly", "")):
@@ -200,6 +202,12 @@ class SearchResult:
     facts: tuple[StoredFact, ...]  # best first
 
 
+@lru_cache(maxsize=8192)
+def fact_stems(head: str, claim: str, quote: str) -> frozenset[str]:
+    """A fact's word stems; the same facts come back query after query, so they are kept."""
+    return frozenset(light_stem(w) for w in words(" ".join((head, claim, quote))))
+
+
 def rerank(plan: QueryPlan, candidates: list[StoredFact], catalog: Catalog) -> list[StoredFact]:
     """Full-text rank, plus credit for the named entities and for covering more of the query."""
     if not candidates:
@@ -211,7 +219,7 @@ def rerank(plan: QueryPlan, candidates: list[StoredFact], catalog: Catalog) -> l
     entity_total = sum(entity_weight.values()) or 1.0
 
     def score(fact: StoredFact) -> float:
-        text_stems = {light_stem(w) for w in words(" ".join((fact.search_head, fact.claim, fact.quote_text or "")))}
+        text_stems = fact_stems(fact.search_head, fact.claim, fact.quote_text or "")
         coverage = sum(w for s, w in query_stems.items() if s in text_stems) / total_weight
         named = sum(w for e, w in entity_weight.items() if e in fact.entities) / entity_total if entity_weight else 0.0
         return fact.score / top + 0.6 * coverage + 0.5 * named
