@@ -10,6 +10,7 @@ from __future__ import annotations
 import textwrap
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 
 from sqlalchemy import delete, select
 
@@ -17,8 +18,8 @@ from bot.digest.cli import DEMO_CHANNEL, demo_digest
 from bot.feeds_file import FeedEntry, FeedsFile
 from bot.ingest.cli import default_classifier
 from bot.ingest.poller import Poller
-from bot.runtime import Runtime
 from bot.demo.server import SAMPLE_FEEDS, SampleFeedServer
+from bot.runtime import Runtime
 from storage.db import redact_url
 from storage.models import Delivery, DeliveryItem, Feed, Item, ItemSource, Subscription
 
@@ -31,7 +32,7 @@ async def run_demo(rt: Runtime, out: Printer = print) -> None:
     await server.start()
     try:
         feeds = FeedsFile(
-            path=server.url(SAMPLE_FEEDS[0]).rsplit("/", 1)[0],  # type: ignore[arg-type]
+            path=Path("bundled sample feeds"),
             feeds=tuple(FeedEntry(name=f.name, url=server.url(f), kind=f.kind) for f in SAMPLE_FEEDS),
         )
         _heading(out, f"1. Polling {len(feeds.feeds)} sample feeds served on http://127.0.0.1:{server.port}/")
@@ -57,7 +58,7 @@ async def run_demo(rt: Runtime, out: Printer = print) -> None:
     digest = await demo_digest(rt)
     if digest is None:
         out("(nothing new for this channel)")
-    out("\nDone. Try: briefbot ask \"/brief fact hotline\", briefbot shell, briefbot sources.")
+    out('\nDone. Next: .venv/bin/briefbot shell, or .venv/bin/briefbot ask "/brief latest export-controls-compute".')
 
 
 async def _print_items(rt: Runtime, feed_urls: list[str], out: Printer) -> None:
