@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.commands import CommandCore, Command, Services, split_args
+from bot.commands import CommandCore, Command, Invocation, Services, split_args
+from bot.commands.facts import fact_search
 from bot.facts.base import load_fact_file
 from bot.reply import ChatContext, Reply
 from storage.facts import store_fact_base
@@ -69,6 +72,14 @@ async def test_fact_answers_with_the_best_fact_its_citation_and_related_ones(cor
     assert best.citation.title == "How Trump Should Approach AI Talks With China"
     assert best.citation.label == "Council on Foreign Relations, 2026"
     assert reply.sections[1].heading == "Related" and 1 <= len(reply.sections[1].entries) <= 2
+
+
+async def test_many_first_lookups_at_once_build_one_search_index(core):
+    invocation = Invocation(name="fact", args=("hotline",), raw="hotline", ctx=CTX, services=core.services)
+    searches = await asyncio.gather(*(fact_search(invocation) for _ in range(20)))
+    assert len({id(s) for s in searches}) == 1
+    replies = await asyncio.gather(*(core.run("fact hotline", CTX) for _ in range(5)))
+    assert all(r.kind == "ok" for r in replies)
 
 
 async def test_fact_shows_a_named_speakers_quote(core):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from bot.commands import Command, Invocation
 from bot.facts.search import FactSearch, SearchResult
 from bot.reply import Citation, Entry, Reply, Section, usage
@@ -12,12 +14,18 @@ EXAMPLES = ("hotline", "TC260", "how much AI compute does China have?", "Geneva 
 
 
 async def fact_search(inv: Invocation) -> FactSearch:
-    """One search (and its in-memory catalog) per core; built on first use."""
-    search = inv.services.extra.get("fact_search")
+    """One search (and its in-memory catalog) per core; built once, on first use,
+    even when many lookups arrive together."""
+    extra = inv.services.extra
+    search = extra.get("fact_search")
     if search is None:
-        search = await FactSearch.open(inv.services.db)
-        inv.services.extra["fact_search"] = search
-    return search
+        lock = extra.setdefault("fact_search_lock", asyncio.Lock())
+        async with lock:  # type: ignore[union-attr]
+            search = extra.get("fact_search")
+            if search is None:
+                search = await FactSearch.open(inv.services.db)
+                extra["fact_search"] = search
+    return search  # type: ignore[return-value]
 
 
 def fact_entry(fact: StoredFact, *, full: bool = True) -> Entry:
