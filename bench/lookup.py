@@ -68,8 +68,9 @@ async def measure(db: Database, base: FactBase, rounds: int) -> dict:
 
 
 async def pg_schema(url: str, sql: str) -> None:
-    import asyncpg
     from urllib.parse import urlsplit
+
+    import asyncpg
 
     p = urlsplit(url)
     conn = await asyncpg.connect(host=p.hostname, port=p.port or 5432, user=p.username or "postgres",

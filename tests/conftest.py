@@ -9,7 +9,6 @@ PostgreSQL variants skip with the reason, except under BRIEFBOT_REQUIRE_POSTGRES
 
 from __future__ import annotations
 
-import asyncio
 import os
 import socket
 import uuid

@@ -7,7 +7,12 @@ import itertools
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from bot.digest.sink import Destination, PermanentSendError, SendResult, TransientSendError
+from bot.digest.sink import (
+    Destination,
+    PermanentSendError,
+    SendResult,
+    TransientSendError,
+)
 from bot.reply import Reply
 from storage.models import Feed, Item, ItemSource, ItemTheme
 

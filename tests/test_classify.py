@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.classify import Classification, Classifier, classify, classifier_version
+from bot.classify import Classification, Classifier, classifier_version, classify
 from bot.classify.theme_file import DEFAULT_THEME_FILE, load_theme_file
 from bot.errors import ConfigError
 from bot.themes import THEME_IDS

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.commands import CommandCore, Command, Invocation, Services, split_args
+from bot.commands import Command, CommandCore, Invocation, Services, split_args
 from bot.commands.facts import fact_search
 from bot.facts.base import load_fact_file
 from bot.reply import ChatContext, Reply

@@ -8,7 +8,12 @@ import pytest
 import yaml
 
 from bot.errors import ConfigError
-from bot.facts.base import DEFAULT_FACTS_FILE, MAX_QUOTE_WORDS, load_fact_file, parse_fact_base
+from bot.facts.base import (
+    DEFAULT_FACTS_FILE,
+    MAX_QUOTE_WORDS,
+    load_fact_file,
+    parse_fact_base,
+)
 from bot.themes import THEME_IDS
 
 RAW = yaml.safe_load(DEFAULT_FACTS_FILE.read_text())

@@ -5,11 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
-from bot.facts.base import load_fact_file
+from bot.facts.base import Entity, load_fact_file
 from bot.facts.search import Catalog, FactSearch, clean_query, edit_distance, plan_query
-from bot.facts.base import Entity
 from storage.facts import store_fact_base
 
 DATA = Path(__file__).parent / "data"

@@ -7,7 +7,14 @@ import time
 from datetime import datetime, timedelta, timezone
 
 from bot.ingest.fetch import parse_retry_after
-from bot.ingest.normalize import canonical_url, content_hash, entry_date, html_to_text, identity_key, struct_to_utc
+from bot.ingest.normalize import (
+    canonical_url,
+    content_hash,
+    entry_date,
+    html_to_text,
+    identity_key,
+    struct_to_utc,
+)
 from bot.ingest.poller import BACKOFF_CAP, backoff_delay
 
 

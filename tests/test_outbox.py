@@ -14,7 +14,14 @@ from bot.digest.sink import Destination, PermanentSendError, TransientSendError
 from storage.models import Delivery
 from storage.outbox import claim_deliveries
 from storage.subscriptions import channel_subscriptions, subscribe
-from tests.digest_support import T0, Clock, RecordingSink, WorkerKilled, add_feed, add_item
+from tests.digest_support import (
+    T0,
+    Clock,
+    RecordingSink,
+    WorkerKilled,
+    add_feed,
+    add_item,
+)
 
 DEST = Destination("console", "local", "ops")
 FAST = SenderConfig(per_channel_interval=0.0)

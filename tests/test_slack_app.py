@@ -13,7 +13,13 @@ import pytest
 from bot.adapters.slack_app import WORKING_TEXT, build_app, run_slack
 from bot.commands import CommandCore, Services
 from tests.slack_support import signing
-from tests.slack_support.harness import BOT_TOKEN, SIGNING_SECRET, TEST_COMMANDS, make_settings, running_app
+from tests.slack_support.harness import (
+    BOT_TOKEN,
+    SIGNING_SECRET,
+    TEST_COMMANDS,
+    make_settings,
+    running_app,
+)
 from tests.slack_support.stand_in import SlackStandIn
 
 

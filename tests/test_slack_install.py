@@ -9,7 +9,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from slack_sdk.oauth.installation_store import Installation
 
-from bot.adapters.slack_install import find_bot_token, installation_store, oauth_state_store
+from bot.adapters.slack_install import (
+    find_bot_token,
+    installation_store,
+    oauth_state_store,
+)
 from bot.adapters.slack_sink import SlackSink
 from bot.cli import configure_logging
 from bot.digest.sink import Destination, PermanentSendError

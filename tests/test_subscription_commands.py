@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 
 from bot.commands import CommandCore, Services
+from bot.digest.sink import Destination
 from bot.reply import ChatContext
 from storage.subscriptions import MAX_PER_CHANNEL, channel_subscriptions
-from bot.digest.sink import Destination
 from tests.digest_support import T0, Clock, add_feed, add_item
 
 CTX = ChatContext(platform="slack", workspace="T1", channel="C1", user="U1")
@@ -159,8 +159,8 @@ async def test_digest_previews_privately_without_recording(core, db):
 
 
 async def test_why_explains_themes_evidence_and_delivery(core, db, clock):
-    from bot.digest.plan import plan_digests
     from bot.digest.deliver import send_due
+    from bot.digest.plan import plan_digests
     from tests.digest_support import RecordingSink
 
     gov = await add_feed(db, "BIS", kind="government")

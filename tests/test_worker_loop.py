@@ -10,7 +10,14 @@ from bot.digest.sink import Destination
 from bot.runtime import Runtime
 from bot.worker import run_digest_worker
 from storage.subscriptions import subscribe
-from tests.digest_support import T0, Clock, RecordingSink, TransientSendError, add_feed, add_item
+from tests.digest_support import (
+    T0,
+    Clock,
+    RecordingSink,
+    TransientSendError,
+    add_feed,
+    add_item,
+)
 
 
 class SignallingSink(RecordingSink):

@@ -18,8 +18,19 @@ import discord
 from discord import app_commands
 from discord.http import Route
 
-from bot.adapters.discord_commands import GENERIC_PARAMS, SUBCOMMANDS, Param, Subcommand, core_text
-from bot.adapters.discord_render import NO_MENTIONS, MessagePayload, render_reply, render_text_reply
+from bot.adapters.discord_commands import (
+    GENERIC_PARAMS,
+    SUBCOMMANDS,
+    Param,
+    Subcommand,
+    core_text,
+)
+from bot.adapters.discord_render import (
+    NO_MENTIONS,
+    MessagePayload,
+    render_reply,
+    render_text_reply,
+)
 from bot.commands import CommandCore
 from bot.reply import ChatContext, Reply
 from bot.settings import Settings

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from typing import TYPE_CHECKING
 
 import discord
 
 from bot.errors import ConfigError
 from bot.runtime import Runtime
 from bot.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from bot.adapters.discord_sink import DiscordSink
 
 # What posting digests and answering commands needs, nothing more: no admin, no mention-everyone.
 BOT_PERMISSIONS = discord.Permissions(
@@ -105,7 +109,7 @@ def _discord(args: argparse.Namespace) -> int:
     return 0
 
 
-def make_sink(rt: Runtime) -> "DiscordSink | None":
+def make_sink(rt: Runtime) -> DiscordSink | None:
     """The outbox's Discord sink, or None when Discord is not configured."""
     from bot.adapters.discord_sink import DiscordSink
 

@@ -19,7 +19,12 @@ from discord.http import HTTPClient, handle_message_parameters
 
 from bot.adapters.discord_app import apply_api_url
 from bot.adapters.discord_render import MAX_FOOTER, NO_MENTIONS, render_reply, trim
-from bot.digest.sink import Destination, PermanentSendError, SendResult, TransientSendError
+from bot.digest.sink import (
+    Destination,
+    PermanentSendError,
+    SendResult,
+    TransientSendError,
+)
 from bot.reply import Reply
 
 log = logging.getLogger(__name__)

@@ -27,13 +27,20 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
-from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
+from slack_sdk.oauth.installation_store.async_installation_store import (
+    AsyncInstallationStore,
+)
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.adapters.slack_install import WorkspaceRemovedCallback, on_workspace_removed
-from bot.adapters.slack_render import MAX_BUTTON_VALUE, SHARE_ACTION_ID, Message, render_reply
+from bot.adapters.slack_render import (
+    MAX_BUTTON_VALUE,
+    SHARE_ACTION_ID,
+    Message,
+    render_reply,
+)
 from bot.commands import CommandCore
 from bot.errors import ConfigError
 from bot.reply import ChatContext, Reply

@@ -9,8 +9,17 @@ import signal
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.adapters.slack_app import build_app, check_settings, is_multi_workspace, run_slack
-from bot.adapters.slack_install import WorkspaceRemovedCallback, installation_store, oauth_state_store
+from bot.adapters.slack_app import (
+    build_app,
+    check_settings,
+    is_multi_workspace,
+    run_slack,
+)
+from bot.adapters.slack_install import (
+    WorkspaceRemovedCallback,
+    installation_store,
+    oauth_state_store,
+)
 from bot.adapters.slack_sink import SlackSink
 from bot.commands import COMMAND_MODULES, CommandCore, Services
 from bot.runtime import Runtime, open_runtime

@@ -18,12 +18,19 @@ from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
-from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
+from slack_sdk.oauth.installation_store.async_installation_store import (
+    AsyncInstallationStore,
+)
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack_install import find_bot_token
 from bot.adapters.slack_render import render_reply
-from bot.digest.sink import Destination, PermanentSendError, SendResult, TransientSendError
+from bot.digest.sink import (
+    Destination,
+    PermanentSendError,
+    SendResult,
+    TransientSendError,
+)
 from bot.reply import Reply
 
 log = logging.getLogger(__name__)

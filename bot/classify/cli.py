@@ -96,7 +96,13 @@ def classify_stream(classifier: Classifier, lines: IO[str], out: IO[str], err: I
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from bot.classify.evaluate import calibrate, evaluate, format_report, load_labeled, split_path
+    from bot.classify.evaluate import (
+        calibrate,
+        evaluate,
+        format_report,
+        load_labeled,
+        split_path,
+    )
 
     path = args.path or split_path(args.split)
     classifier = _load(args.themes)

@@ -14,11 +14,11 @@ from pathlib import Path
 
 from sqlalchemy import delete, select
 
+from bot.demo.server import SAMPLE_FEEDS, SampleFeedServer
 from bot.digest.cli import DEMO_CHANNEL, demo_digest
 from bot.feeds_file import FeedEntry, FeedsFile
 from bot.ingest.cli import default_classifier
 from bot.ingest.poller import Poller
-from bot.demo.server import SAMPLE_FEEDS, SampleFeedServer
 from bot.runtime import Runtime
 from storage.db import redact_url
 from storage.models import Delivery, DeliveryItem, Feed, Item, ItemSource, Subscription

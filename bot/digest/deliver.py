@@ -18,7 +18,13 @@ from datetime import datetime, timedelta
 from bot.digest.payload import reply_from_payload
 from bot.digest.sink import PermanentSendError, Sink, TransientSendError
 from storage.db import Database
-from storage.outbox import ClaimedDelivery, claim_deliveries, mark_failed, mark_retry, mark_sent
+from storage.outbox import (
+    ClaimedDelivery,
+    claim_deliveries,
+    mark_failed,
+    mark_retry,
+    mark_sent,
+)
 from storage.subscriptions import channel_key, disable_channel
 
 log = logging.getLogger(__name__)

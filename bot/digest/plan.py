@@ -16,7 +16,13 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.digest.compose import Candidate, Composed, Target, compose_alert, compose_digest
+from bot.digest.compose import (
+    Candidate,
+    Composed,
+    Target,
+    compose_alert,
+    compose_digest,
+)
 from bot.digest.payload import reply_to_payload
 from bot.digest.schedule import next_run, zone
 from bot.digest.sink import Destination

@@ -18,7 +18,12 @@ from functools import lru_cache
 
 from bot.facts.base import Entity
 from storage.db import Database
-from storage.facts import StoredFact, lexeme_doc_counts, search_candidates, search_catalog_rows
+from storage.facts import (
+    StoredFact,
+    lexeme_doc_counts,
+    search_candidates,
+    search_catalog_rows,
+)
 
 MAX_QUERY_CHARS = 300  # longer text is cut: nobody asks a 10,000-character question
 MAX_TERMS = 16

@@ -22,8 +22,17 @@ from typing import Any
 
 from bot.ingest.fetch import FeedError
 from bot.ingest.normalize import (
-    MAX_AUTHOR_CHARS, MAX_GUID_CHARS, MAX_SUMMARY_CHARS, MAX_TITLE_CHARS,
-    canonical_url, cap, content_hash, entry_date, html_to_text, identity_key, struct_to_utc,
+    MAX_AUTHOR_CHARS,
+    MAX_GUID_CHARS,
+    MAX_SUMMARY_CHARS,
+    MAX_TITLE_CHARS,
+    canonical_url,
+    cap,
+    content_hash,
+    entry_date,
+    html_to_text,
+    identity_key,
+    struct_to_utc,
 )
 
 log = logging.getLogger(__name__)

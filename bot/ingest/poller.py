@@ -23,7 +23,13 @@ from bot.ingest.parse import MAX_ENTRIES, Classifier, ParsedFeed, ParsePool
 from bot.settings import Settings
 from storage.db import Database
 from storage.feeds import (
-    ConfiguredFeed, FeedForUpdate, claim_due_feeds, feeds_for_update, next_due_at, sync_feeds, update_feed_state,
+    ConfiguredFeed,
+    FeedForUpdate,
+    claim_due_feeds,
+    feeds_for_update,
+    next_due_at,
+    sync_feeds,
+    update_feed_state,
     update_feed_states,
 )
 from storage.items import store_entries
