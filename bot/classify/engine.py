@@ -37,6 +37,7 @@ _ACRONYM = re.compile(r"(?<![\w.])(U\.S\.A\.|U\.S\.|USA|US|U\.K\.|UK|U\.N\.|UN)(
 _WORD = re.compile(r"[a-z0-9ū]+")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _SENTENCE_END = re.compile(r"[.!?。！？;；\n]")
+_SENTENCE_END_CHARS = ".!?。！？;；\n"
 
 _ACRONYM_WORD = {"US": "ūs", "USA": "ūs", "UK": "ūk", "UN": "ūn"}
 
@@ -338,9 +339,8 @@ def _locate(clean: str, folded: str, where: int, label: str, n: int, whole_sente
         start, end = spans[where][0], spans[min(where + n, len(spans)) - 1][1]
     if not whole_sentence:
         return clean[start:end]
-    left = start
-    while left > 0 and not _SENTENCE_END.match(clean[left - 1]):
-        left -= 1
+    # Just after the last sentence end before the phrase (one C-level search per end mark).
+    left = max(clean.rfind(mark, 0, start) for mark in _SENTENCE_END_CHARS) + 1
     m = _SENTENCE_END.search(clean, end)
     right = m.end() if m else len(clean)
     sentence_start, sentence = left, clean[left:right].strip()

@@ -32,7 +32,7 @@ from storage.feeds import (
     update_feed_state,
     update_feed_states,
 )
-from storage.items import store_entries
+from storage.items import StoreCounts, store_entries
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,7 @@ BACKOFF_BASE = timedelta(minutes=5)
 BACKOFF_CAP = timedelta(hours=6)
 JITTER = 0.2
 CLAIM_LEASE = timedelta(minutes=15)
+STORE_BATCH = 50  # feeds per write transaction on SQLite
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,9 @@ class Poller:
         self._fetcher: Fetcher | None = None
         self._pending_states: list[tuple[int, dict[str, Any]]] = []
         self._flusher: asyncio.Task | None = None
+        self._pending_stores: list[_PendingStore] = []
+        self._writer: asyncio.Task | None = None
+        self._batch_stores = db.dialect == "sqlite"
         # SQLite has one writer: queue our own writes instead of making them wait on the file lock.
         self._write_lock = asyncio.Lock() if db.dialect == "sqlite" else contextlib.nullcontext()
 
@@ -215,7 +219,9 @@ class Poller:
             await self._record(feed, self._error_state(feed, parsed.error, result.http_status, now))
             return FeedOutcome(feed.id, feed.name, feed.url, "error", error=parsed.error.reason)
         state = self._ok_state(feed, result, now, status="ok", parsed=parsed)
-        async with self._write_lock:
+        if self._batch_stores:
+            counts = await self._store_batched(_PendingStore(feed.id, parsed.entries, state, now))
+        else:
             async with self.db.transaction() as session:
                 counts = await store_entries(session, feed.id, parsed.entries, now)
                 await update_feed_state(session, feed.id, state)
@@ -223,6 +229,49 @@ class Poller:
             feed.id, feed.name, feed.url, "ok", new_items=counts.new, updated_items=counts.updated,
             entries=len(parsed.entries), warning=parsed.warning, new_item_ids=counts.new_item_ids,
         )
+
+    async def _store_batched(self, pending: "_PendingStore") -> StoreCounts:
+        """Queue one feed's entries; the writer stores every feed queued meanwhile in one transaction.
+
+        On SQLite each transaction costs a BEGIN IMMEDIATE, a commit and statements compiled
+        per feed; while one batch is written, the next feeds' entries queue up behind it.
+        """
+        pending.done = asyncio.get_running_loop().create_future()
+        self._pending_stores.append(pending)
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_stores())
+        return await pending.done
+
+    async def _write_stores(self) -> None:
+        while self._pending_stores:
+            batch = self._pending_stores[:STORE_BATCH]
+            del self._pending_stores[:STORE_BATCH]
+            try:
+                async with self._write_lock:
+                    async with self.db.transaction() as session:
+                        counts = [await store_entries(session, p.feed_id, p.entries, p.now) for p in batch]
+                        await update_feed_states(session, [(p.feed_id, p.state) for p in batch])
+            except Exception:
+                # One bad feed must not cost the others: store each alone and report its own failure.
+                for pending in batch:
+                    await self._write_one(pending)
+                continue
+            for pending, count in zip(batch, counts):
+                if not pending.done.done():
+                    pending.done.set_result(count)
+
+    async def _write_one(self, pending: "_PendingStore") -> None:
+        try:
+            async with self._write_lock:
+                async with self.db.transaction() as session:
+                    count = await store_entries(session, pending.feed_id, pending.entries, pending.now)
+                    await update_feed_state(session, pending.feed_id, pending.state)
+        except Exception as exc:
+            if not pending.done.done():
+                pending.done.set_exception(exc)
+        else:
+            if not pending.done.done():
+                pending.done.set_result(count)
 
     async def _record(self, feed: FeedForUpdate, state: dict[str, Any]) -> None:
         """Queue a state change that stores no items; queued changes are written together.
@@ -244,9 +293,11 @@ class Poller:
                 log.exception("recording the state of %d feeds failed", len(batch))
 
     async def flush(self) -> None:
-        """Wait until every queued feed state is written."""
+        """Wait until every queued feed state and store is written."""
         while self._flusher is not None and not self._flusher.done():
             await self._flusher
+        while self._writer is not None and not self._writer.done():
+            await self._writer
 
     def _interval(self, feed: FeedForUpdate) -> timedelta:
         return timedelta(minutes=feed.poll_minutes or self.settings.default_poll_minutes)
@@ -272,6 +323,15 @@ class Poller:
             "error_count": count, "last_polled_at": now,
             "next_poll_at": now + backoff_delay(count, error.retry_after, rng=self.rng),
         }
+
+
+@dataclass
+class _PendingStore:
+    feed_id: int
+    entries: Sequence[Any]
+    state: dict[str, Any]
+    now: datetime
+    done: "asyncio.Future[StoreCounts] | None" = None
 
 
 def _clip(value: str | None, limit: int) -> str | None:
