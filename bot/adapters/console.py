@@ -5,16 +5,14 @@ from __future__ import annotations
 import json
 
 from bot.commands import CommandCore, Services
-from bot.facts.load import load_facts
 from bot.reply import ChatContext, Reply
 from storage.db import Database
 
 CONSOLE = ChatContext(platform="console", workspace="local", channel="console", user="local", can_manage=True)
 
 
-async def console_core(db: Database) -> CommandCore:
-    """A core over `db` with the fact base loaded."""
-    await load_facts(db)
+def console_core(db: Database) -> CommandCore:
+    """The command core over `db` (opened by open_runtime, which has loaded the fact base)."""
     return CommandCore(Services(db=db))
 
 
@@ -40,7 +38,7 @@ DEMO_COMMANDS = (
 
 async def demo_replies(runtime) -> list[tuple[str, Reply]]:
     """A few representative commands and their replies, for `briefbot demo` to print."""
-    core = await console_core(runtime.db)
+    core = console_core(runtime.db)
     return [(command, await ask(core, command)) for command in DEMO_COMMANDS]
 
 

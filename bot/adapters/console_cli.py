@@ -25,7 +25,7 @@ def add_commands(sub) -> None:
 def _ask(args) -> int:
     async def run() -> None:
         async with open_runtime() as runtime:
-            core = await console_core(runtime.db)
+            core = console_core(runtime.db)
             print(render(await ask(core, " ".join(args.text)), as_json=args.json))
 
     asyncio.run(run())
@@ -46,7 +46,7 @@ def _shell(args) -> int:
 
     async def run() -> None:
         async with open_runtime() as runtime:
-            core = await console_core(runtime.db)
+            core = console_core(runtime.db)
             print("briefbot shell. " + SHELL_HELP)
             loop = asyncio.get_running_loop()
             while True:
