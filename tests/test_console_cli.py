@@ -11,6 +11,7 @@ import pytest
 
 from bot.adapters.console import demo_replies
 from bot.cli import main
+from bot.facts.load import load_facts
 from bot.runtime import Runtime
 from bot.settings import get_settings
 
@@ -51,6 +52,7 @@ def test_shell_answers_lines_with_or_without_brief_and_quits(sqlite_env):
 
 
 async def test_demo_replies_answer_a_few_representative_commands(sqlite_db):
+    await load_facts(sqlite_db)  # as open_runtime does at start
     pairs = await demo_replies(Runtime(settings=None, db=sqlite_db))
     assert len(pairs) >= 3 and all(reply.title for _, reply in pairs)
     assert pairs[0][1].kind == "ok"
