@@ -6,15 +6,13 @@ tuning the file sees exactly what to fix.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.errors import ConfigError
 from bot.themes import STANCES, THEME_IDS
+from bot.yaml_file import read_yaml
 
 DEFAULT_THEME_FILE = Path(__file__).with_name("themes.yaml")
 
@@ -55,15 +53,8 @@ class ThemeFile:
 
 def load_theme_file(path: str | Path = DEFAULT_THEME_FILE) -> ThemeFile:
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"theme file {path}: cannot read ({exc.strerror or exc})") from exc
-    try:
-        data = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # C parser when built in
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"theme file {path}: not valid YAML ({exc})") from exc
-    return parse_theme_file(data, str(path), hashlib.sha256(raw).hexdigest()[:10])
+    data, digest = read_yaml(path, "theme file")
+    return parse_theme_file(data, str(path), digest[:10])
 
 
 def parse_theme_file(data: Any, where: str = "<theme file>", digest: str = "") -> ThemeFile:

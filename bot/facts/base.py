@@ -5,16 +5,14 @@ Pure code on plain data; storage/facts.py puts the result in the database.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.errors import ConfigError
 from bot.themes import THEME_IDS
+from bot.yaml_file import read_yaml
 
 DEFAULT_FACTS_FILE = Path(__file__).parent / "facts.yaml"
 SIDES = ("engagement", "pressure")
@@ -79,15 +77,8 @@ class FactBase:
 
 def load_fact_file(path: Path | str = DEFAULT_FACTS_FILE) -> FactBase:
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"fact file {path}: cannot read ({exc.strerror or exc})") from exc
-    try:
-        data = yaml.safe_load(raw)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"fact file {path}: not valid YAML ({exc})") from exc
-    return parse_fact_base(data, where=str(path), digest=hashlib.sha256(raw).hexdigest())
+    data, digest = read_yaml(path, "fact file")
+    return parse_fact_base(data, where=str(path), digest=digest)
 
 
 def parse_fact_base(data: Any, *, where: str = "fact file", digest: str = "") -> FactBase:
