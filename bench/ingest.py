@@ -8,7 +8,12 @@ Measures in one run:
 and the peak memory of the poller's process tree (this process plus its parse workers;
 the stand-in publisher runs in a separate process and is not counted).
 
-Run: .venv/bin/python bench/ingest.py [--feeds 500] [--entries 50] [--latency 0.2] [--naive-sample N]
+(a) and (b) measure the ingest pipeline: fetch, parse, normalize, de-duplicate, store,
+the same work as (c) and the baseline (d). Then (e) repeats the cold poll into a new
+database with the theme classifier on, as `briefbot worker` runs, and reports what
+classification adds (`--skip-classified` leaves it out).
+
+Run: .venv/bin/python bench/ingest.py [--feeds 500] [--entries 50] [--latency 0.2] [--naive-sample N] [--skip-classified]
 Results: printed, and written to bench/results/ingest-<time>.json.
 """
 
@@ -204,17 +209,14 @@ def main() -> int:
     parser.add_argument("--hosts", type=int, default=20, help="loopback addresses 127.0.0.2 ... to spread the feeds over")
     parser.add_argument("--naive-sample", type=int, default=0,
                         help="time the naive loop on this many feeds and extrapolate (default: all feeds)")
-    parser.add_argument("--no-classify", action="store_true",
-                        help="poll without the theme classifier (default: classify at ingest, as the product does)")
+    parser.add_argument("--skip-classified", action="store_true",
+                        help="leave out (e), the second cold poll with the theme classifier on")
     parser.add_argument("--parse-sample", type=int, default=0, help="parse-only on this many documents (default: all)")
     args = parser.parse_args()
 
     from bot.feeds_file import FeedEntry, FeedsFile
     from bot.settings import Settings
 
-    classifier = None
-    if not args.no_classify:
-        from bot.classify import classify as classifier
     cores = os.cpu_count() or 1
     hosts = [f"127.0.0.{2 + i}" for i in range(args.hosts)]
     context = multiprocessing.get_context("spawn")
@@ -229,13 +231,22 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="briefbot-bench-"))
     print(f"{args.feeds} feeds x {args.entries} entries on {len(hosts)} loopback hosts, {args.latency * 1000:.0f} ms latency, "
           f"{cores} cores, concurrency {settings.max_concurrency} (per host {settings.per_host_concurrency}), "
-          f"parse workers {settings.parse_workers or cores}, classifier {'off' if classifier is None else 'on'}", flush=True)
+          f"parse workers {settings.parse_workers or cores}", flush=True)
     try:
         with TreeMemory(exclude={server.pid}) as memory:
             cold, cold_s, warm, warm_s = asyncio.run(
-                poll_with_poller(f"sqlite:///{workdir / 'bench.db'}", feeds_file, settings, classifier))
+                poll_with_poller(f"sqlite:///{workdir / 'bench.db'}", feeds_file, settings))
         print(f"  cold poll: {cold_s:.2f} s, {cold.new_items} items; warm poll: {warm_s:.2f} s "
               f"({warm.not_modified} not modified)", flush=True)
+        classified_s = classified_items = None
+        if not args.skip_classified:
+            from bot.classify import classify
+
+            with TreeMemory(exclude={server.pid}) as classified_memory:
+                classified, classified_s, _, _ = asyncio.run(
+                    poll_with_poller(f"sqlite:///{workdir / 'classified.db'}", feeds_file, settings, classify))
+            classified_items = classified.new_items
+            print(f"  cold poll with the classifier: {classified_s:.2f} s, {classified_items} items", flush=True)
 
         naive_urls = urls[: args.naive_sample] if args.naive_sample else urls
         naive_s, naive_items = naive_loop(naive_urls, workdir / "naive.db")
@@ -254,10 +265,13 @@ def main() -> int:
     cold_rate = cold.new_items / cold_s
     results = {
         "feeds": args.feeds, "entries_per_feed": args.entries, "latency_s": args.latency, "hosts": len(hosts),
-        "cores": cores, "classifier": classifier is not None, "cold_poll_s": cold_s, "cold_items": cold.new_items, "cold_failed": cold.failed,
+        "cores": cores, "cold_poll_s": cold_s, "cold_items": cold.new_items, "cold_failed": cold.failed,
         "cold_items_per_s": cold_rate, "warm_poll_s": warm_s, "warm_not_modified": warm.not_modified,
         "naive_s": naive_full_s, "naive_measured_feeds": len(naive_urls), "parse_only_items_per_s": parse_rate,
         "peak_memory_mb": memory.peak_kb / 1024,
+        "classified_cold_poll_s": classified_s, "classified_items": classified_items,
+        "classified_items_per_s": classified_items / classified_s if classified_s else None,
+        "classified_peak_memory_mb": classified_memory.peak_kb / 1024 if classified_s else None,
     }
     checks = [
         ("cold poll >= 5x faster than naive", naive_full_s / cold_s, 5.0, f"{naive_full_s / cold_s:.1f}x"),
@@ -276,6 +290,11 @@ def main() -> int:
     print(f"{'(b) warm poll':<46}{warm_s:>26.2f} s")
     print(f"{'(c) naive sequential loop':<46}{naive_full_s:>26.1f} s")
     print(f"{'(d) feedparser parse-only, one process':<46}{parse_rate:>20.0f} items/s")
+    if classified_s:
+        share = results["classified_items_per_s"] / (cores * parse_rate)
+        print(f"{'(e) cold poll with the classifier':<46}{classified_s:>26.2f} s  "
+              f"({results['classified_items_per_s']:.0f} items/s = {100 * share:.0f}% of cores x parse-only; "
+              f"classification adds {classified_s - cold_s:.1f} s; peak {results['classified_peak_memory_mb']:.0f} MB)")
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"ingest-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.json"

@@ -17,7 +17,6 @@ Text handling:
 
 from __future__ import annotations
 
-import functools
 import html
 import re
 from dataclasses import dataclass
@@ -97,7 +96,8 @@ _SKIP = frozenset({"s", "the", "a", "an"})
 
 
 def words(folded: str) -> list[str]:
-    return [stem(w) for w in _WORD.findall(folded) if w not in _SKIP]
+    cached = _STEMS.get  # most words are seen before: skip the call into stem()
+    return [cached(w) or stem(w) for w in _WORD.findall(folded) if w not in _SKIP]
 
 
 @dataclass(frozen=True)
@@ -145,6 +145,17 @@ class Matcher:
                 self._add(phrase, _Effect("negative", theme.id, weight))
         # Per phrase, its effects grouped by kind: the hot loop then does no dispatch.
         self._compiled = [_compile(effects) for effects in self._effects]
+        # Context groups as sets, so a requirement or rule is tested with one isdisjoint().
+        self._requires = {
+            theme.id: tuple(frozenset(alternatives) for alternatives in theme.requires) for theme in tf.themes
+        }
+        self._rules = {
+            theme.id: tuple(
+                (tuple(frozenset(alts) for alts in all_of), tuple(frozenset(alts) for alts in none_of), weight, title_only)
+                for all_of, none_of, weight, title_only in theme.rules
+            )
+            for theme in tf.themes
+        }
 
     def _add(self, phrase: str, effect: _Effect) -> None:
         phrase = phrase.strip()
@@ -238,24 +249,27 @@ class Matcher:
 
         scores: dict[str, float] = {}
         chosen: list[str] = []
+        boost = tf.title_boost
         for theme in tf.themes:
             value = raw[theme.id]
-            for alternatives in theme.requires:
-                if not any(group in contexts for group in alternatives):
+            for alternatives in self._requires[theme.id]:
+                if contexts.isdisjoint(alternatives):
                     value *= tf.missing_context_factor
                     break
-            if theme.rules:
+            rules = self._rules[theme.id]
+            if rules:
                 # Concept rules: the item names the theme's actors and topic together,
                 # however it words them. The strongest matching rule counts, once; a rule
                 # met by the title alone is the main subject and counts title_boost times.
                 # A rule states its own required concepts, so `requires` does not scale it.
                 best = 0.0
-                for all_of, none_of, weight, title_only in theme.rules:
-                    if weight * tf.title_boost > best and all(any(g in contexts for g in alts) for alts in all_of) \
-                            and not any(any(g in contexts for g in alts) for alts in none_of):
-                        in_title = all(any(g in title_contexts for g in alts) for alts in all_of)
+                for all_of, none_of, weight, title_only in rules:
+                    if weight * boost > best \
+                            and not any(contexts.isdisjoint(alts) for alts in all_of) \
+                            and all(contexts.isdisjoint(alts) for alts in none_of):
+                        in_title = not any(title_contexts.isdisjoint(alts) for alts in all_of)
                         if in_title or not title_only:
-                            best = max(best, weight * tf.title_boost if in_title else weight)
+                            best = max(best, weight * boost if in_title else weight)
                 value += best
             value -= penalty[theme.id] + off
             score = value / (value + tf.scale) if value > 0 else 0.0
@@ -332,11 +346,10 @@ def _locate(clean: str, folded: str, where: int, label: str, n: int, whole_sente
         start = -1 - where
         end = start + len(label)
     else:
-        spans = _word_spans(folded)
-        n = n or 1
-        if where >= len(spans):
+        span = _words_span(folded, where, n or 1)
+        if span is None:
             return label
-        start, end = spans[where][0], spans[min(where + n, len(spans)) - 1][1]
+        start, end = span
     if not whole_sentence:
         return clean[start:end]
     # Just after the last sentence end before the phrase (one C-level search per end mark).
@@ -357,6 +370,18 @@ def _locate(clean: str, folded: str, where: int, label: str, n: int, whole_sente
     return ("…" if lo > sentence_start else "") + window.strip() + ("…" if hi < right else "")
 
 
-@functools.lru_cache(maxsize=8)
-def _word_spans(folded: str) -> list[tuple[int, int]]:
-    return [m.span() for m in _WORD.finditer(folded) if m.group() not in _SKIP]
+def _words_span(folded: str, first: int, count: int) -> tuple[int, int] | None:
+    """Character span of `count` words from word index `first` (as `words` counts them)."""
+    index, start, end = 0, -1, -1
+    last = first + count - 1
+    for match in _WORD.finditer(folded):
+        if match.group() in _SKIP:
+            continue
+        if index == first:
+            start = match.start()
+        if index >= first:
+            end = match.end()
+            if index == last:
+                break
+        index += 1
+    return (start, end) if start >= 0 else None

@@ -85,7 +85,7 @@ def canonical_url(link: str | None, base: str | None = None) -> str | None:
     link = _CONTROL.sub("", link).strip()
     if not link:
         return None
-    if base:
+    if base and not link.startswith(("http://", "https://")):  # an absolute link needs no joining
         try:
             link = urljoin(base, link)
         except ValueError:
