@@ -8,11 +8,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -68,6 +69,8 @@ class Database:
     sessions: async_sessionmaker[AsyncSession]
     write_sessions: async_sessionmaker[AsyncSession]
     url: str
+    _reader: Any = field(default=None, init=False, repr=False)  # aiosqlite connection for fetch_all
+    _reader_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
 
     @property
     def dialect(self) -> str:
@@ -77,11 +80,12 @@ class Database:
     def connect(cls, url: str | None = None, *, echo: bool = False, schema: str | None = None) -> "Database":
         """`schema` (PostgreSQL only) puts every table in that schema: tests use it for isolation."""
         full = normalize_database_url(url)
-        kwargs: dict = {"echo": echo, "pool_pre_ping": True}
+        kwargs: dict = {"echo": echo}
         if full.startswith("sqlite"):
+            # A local file never drops a connection: no ping before each use (a thread round trip).
             kwargs["connect_args"] = {"timeout": 30}
         else:
-            kwargs.update(pool_size=10, max_overflow=20)
+            kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
             if schema:
                 kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
         engine = create_async_engine(full, **kwargs)
@@ -111,12 +115,46 @@ class Database:
         async with self.sessions() as session, session.begin():
             yield session
 
+    async def fetch_all(self, sql: str, params: dict[str, Any]) -> list[tuple]:
+        """The rows of one read-only statement (`:name` parameters), at the least cost.
+
+        Through SQLAlchemy every SQLite read is several round trips to the driver's
+        thread (BEGIN, execute, fetch, close, ROLLBACK). The hottest reads, fact
+        lookups, instead use one long-lived query-only connection in autocommit
+        mode: one round trip each; in WAL mode it never blocks or waits for a writer.
+        """
+        reader = await self._sqlite_reader()
+        if reader is not None:
+            return list(await reader.execute_fetchall(sql, params))
+        async with self.engine.connect() as conn:
+            return [tuple(row) for row in (await conn.execute(text(sql), params)).all()]
+
+    async def _sqlite_reader(self) -> Any:
+        if self.dialect != "sqlite":
+            return None
+        if self._reader is None:
+            async with self._reader_lock:
+                if self._reader is None:
+                    path = self.engine.url.database
+                    if not path or path == ":memory:":
+                        self._reader = False  # another connection would see another database
+                    else:
+                        import aiosqlite
+
+                        reader = await aiosqlite.connect(path, timeout=30, isolation_level=None)
+                        await reader.execute("PRAGMA query_only=ON")
+                        self._reader = reader
+        return self._reader or None
+
     async def upgrade(self) -> None:
         """Bring the schema to the newest Alembic revision."""
         async with self.engine.begin() as conn:
             await conn.run_sync(_run_alembic_upgrade)
 
     async def close(self) -> None:
+        if self._reader:
+            await self._reader.close()
+        self._reader = None
         await self.engine.dispose()
 
 

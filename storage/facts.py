@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, delete, insert, select, text, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.facts.base import Entity, FactBase, FactRecord, search_head
 from storage.db import Database
@@ -56,7 +56,6 @@ class StoredFact:
     quote_where: str | None = None
     keywords: tuple[str, ...] = ()
     search_head: str = ""
-    score: float = 0.0  # full-text rank, higher is better (0 when not from a search)
 
     @property
     def citation_label(self) -> str:
@@ -146,12 +145,12 @@ def _json_list(value) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _stored(row, score: float = 0.0) -> StoredFact:
+def _stored(row) -> StoredFact:
     return StoredFact(
         id=row[0], claim=row[1], source_id=row[2], source_title=row[3], source_outlet=row[4], source_year=row[5],
         source_url=row[6], themes=_json_list(row[7]), entities=_json_list(row[8]), side=row[9], date=row[10],
         event=bool(row[11]), quote_text=row[12], quote_speaker=row[13], quote_role=row[14], quote_where=row[15],
-        keywords=_json_list(row[16]), search_head=row[17] or "", score=score,
+        keywords=_json_list(row[16]), search_head=row[17] or "",
     )
 
 
@@ -160,84 +159,115 @@ def _stored(row, score: float = 0.0) -> StoredFact:
 MAX_SCORED_ROWS = {"sqlite": 4000, "postgresql": 800}
 
 
+class FactCache:
+    """Facts already read, by row number: the same facts answer question after question.
+
+    Valid until the fact base is reloaded (its owner, the search, is rebuilt then);
+    bounded, so a huge fact base cannot fill memory.
+    """
+
+    def __init__(self, max_facts: int = 5_000) -> None:
+        self.max_facts = max_facts
+        self._facts: dict[int, StoredFact] = {}
+
+    def get(self, num: int) -> StoredFact | None:
+        return self._facts.get(num)
+
+    def add(self, num: int, fact: StoredFact) -> None:
+        if len(self._facts) >= self.max_facts:
+            self._facts.clear()
+        self._facts[num] = fact
+
+
 async def search_candidates(db: Database, terms: list[str], limit: int = 30,
                             lexeme_counts: dict[str, int] | None = None,
-                            count_cache: dict[str, int] | None = None) -> list[StoredFact]:
-    """Facts matching ANY of `terms`, best full-text rank first.
+                            count_cache: dict[str, int] | None = None,
+                            fact_cache: FactCache | None = None) -> list[tuple[StoredFact, float]]:
+    """Facts matching ANY of `terms` with their full-text rank (higher is better; 0 when
+    too many rows matched to rank), best first.
 
     Terms must be plain words (the query planner guarantees letters and digits
     only); each is still quoted so no word is read as search syntax. Ranking
     scores every matching row, so terms are first counted (cheap) and only the
     rarest ones whose matches add up to MAX_SCORED_ROWS are ranked: a word in
     half of a huge fact base says little anyway.
+
+    With a `fact_cache` the ranking query returns row numbers only, and just the
+    facts not yet cached are read.
     """
     if not terms:
         return []
-    # A Core connection, not an ORM session: this is the hottest query of the bot.
-    async with db.engine.connect() as session:
-        # Counts change only when the fact base is reloaded, so the caller may keep them.
-        cache = count_cache if count_cache is not None else {}
-        missing = [t for t in terms if t not in cache]
-        if missing:
-            cache.update(await _term_counts(session, db.dialect, missing, lexeme_counts))
-        counts = {t: cache[t] for t in terms}
-        max_rows = MAX_SCORED_ROWS.get(db.dialect, 1000)
-        chosen: list[str] = []
-        rows_total = 0
-        for term in sorted((t for t in terms if counts[t] > 0), key=lambda t: counts[t]):
-            if rows_total + counts[term] > max_rows and chosen:
-                break
-            chosen.append(term)
-            rows_total += counts[term]
-        if not chosen:
-            return []
-        ranked = rows_total <= max_rows
-        if db.dialect == "sqlite":
-            rank = SQLITE_BM25 if ranked else "0.0"
-            sql = text(
-                f"WITH hits AS (SELECT rowid AS num, {rank} AS r FROM facts_fts WHERE facts_fts MATCH :q "
-                f"{'ORDER BY r ' if ranked else ''}LIMIT :k) "
-                f"SELECT {_FACT_COLUMNS}, -hits.r FROM hits JOIN facts f ON f.num = hits.num "
-                f"JOIN fact_sources s ON s.id = f.source_id ORDER BY hits.r"
-            )
-            rows = (await session.execute(sql, {"q": _fts5_or(chosen), "k": limit})).all()
-        else:
-            rank = f"ts_rank({PG_WEIGHTS}, f.search_vector, q.q, 1)" if ranked else "0.0"
-            sql = text(
-                f"WITH q AS (SELECT to_tsquery('english', :q) AS q), "
-                f"hits AS (SELECT f.num, {rank} AS r FROM facts f, q "
-                f"WHERE f.search_vector @@ q.q {'ORDER BY r DESC ' if ranked else ''}LIMIT :k) "
-                f"SELECT {_FACT_COLUMNS}, hits.r FROM hits JOIN facts f ON f.num = hits.num "
-                f"JOIN fact_sources s ON s.id = f.source_id ORDER BY hits.r DESC"
-            )
-            # to_tsquery on words joined by '|': every term is [^\W_]+, so no operator can sneak in.
-            rows = (await session.execute(sql, {"q": " | ".join(chosen), "k": limit})).all()
-    return [_stored(row, float(row[18] or 0.0)) for row in rows]
+    # Counts change only when the fact base is reloaded, so the caller may keep them.
+    cache = count_cache if count_cache is not None else {}
+    missing = [t for t in terms if t not in cache]
+    if missing:
+        cache.update(await _term_counts(db, missing, lexeme_counts))
+    counts = {t: cache[t] for t in terms}
+    max_rows = MAX_SCORED_ROWS.get(db.dialect, 1000)
+    chosen: list[str] = []
+    rows_total = 0
+    for term in sorted((t for t in terms if counts[t] > 0), key=lambda t: counts[t]):
+        if rows_total + counts[term] > max_rows and chosen:
+            break
+        chosen.append(term)
+        rows_total += counts[term]
+    if not chosen:
+        return []
+    ranked = rows_total <= max_rows
+    columns = "hits.num" if fact_cache is not None else _FACT_COLUMNS
+    joins = "" if fact_cache is not None else \
+        "JOIN facts f ON f.num = hits.num JOIN fact_sources s ON s.id = f.source_id "
+    if db.dialect == "sqlite":
+        rank = SQLITE_BM25 if ranked else "0.0"
+        sql = (f"WITH hits AS (SELECT rowid AS num, {rank} AS r FROM facts_fts WHERE facts_fts MATCH :q "
+               f"{'ORDER BY r ' if ranked else ''}LIMIT :k) "
+               f"SELECT {columns}, -hits.r FROM hits {joins}ORDER BY hits.r")
+        params: dict[str, object] = {"q": _fts5_or(chosen), "k": limit}
+    else:
+        rank = f"ts_rank({PG_WEIGHTS}, f.search_vector, q.q, 1)" if ranked else "0.0"
+        sql = (f"WITH q AS (SELECT to_tsquery('english', :q) AS q), "
+               f"hits AS (SELECT f.num, {rank} AS r FROM facts f, q "
+               f"WHERE f.search_vector @@ q.q {'ORDER BY r DESC ' if ranked else ''}LIMIT :k) "
+               f"SELECT {columns}, hits.r FROM hits {joins}ORDER BY hits.r DESC")
+        # to_tsquery on words joined by '|': every term is [^\W_]+, so no operator can sneak in.
+        params = {"q": " | ".join(chosen), "k": limit}
+    rows = await db.fetch_all(sql, params)
+    if fact_cache is None:
+        return [(_stored(row), float(row[18] or 0.0)) for row in rows]
+    unknown = [row[0] for row in rows if fact_cache.get(row[0]) is None]
+    if unknown:
+        names = {f"n{i}": num for i, num in enumerate(unknown)}
+        for row in await db.fetch_all(
+            f"SELECT f.num, {_FACT_COLUMNS} FROM facts f JOIN fact_sources s ON s.id = f.source_id "
+            f"WHERE f.num IN ({', '.join(':' + name for name in names)})", names,
+        ):
+            fact_cache.add(row[0], _stored(row[1:]))
+    found = [(fact_cache.get(num), float(score or 0.0)) for num, score in rows]
+    return [(fact, score) for fact, score in found if fact is not None]
 
 
 def _fts5_or(terms: list[str]) -> str:
     return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
 
 
-async def _term_counts(session: AsyncSession | AsyncConnection, dialect: str, terms: list[str],
-                       lexeme_counts: dict[str, int] | None = None) -> dict[str, int]:
+async def _term_counts(db: Database, terms: list[str], lexeme_counts: dict[str, int] | None = None) -> dict[str, int]:
     """How many facts each term matches, in one round trip.
 
     On PostgreSQL counting a common word through the GIN index is slow, so with
     `lexeme_counts` (see `lexeme_doc_counts`) only the stemming is asked for.
     """
     params = {f"t{i}": t for i, t in enumerate(terms)}
-    if dialect != "sqlite" and lexeme_counts is not None:
+    if db.dialect != "sqlite" and lexeme_counts is not None:
         parts = [f"to_tsquery('english', :t{i})::text" for i in range(len(terms))]
-        row = (await session.execute(text("SELECT " + ", ".join(parts)), params)).one()
+        row = (await db.fetch_all("SELECT " + ", ".join(parts), params))[0]
         return {t: lexeme_counts.get((row[i] or "").strip("'"), 0) for i, t in enumerate(terms)}
-    if dialect == "sqlite":
+    if db.dialect == "sqlite":
         parts = [f"(SELECT count(*) FROM facts_fts WHERE facts_fts MATCH :t{i})" for i in range(len(terms))]
         params = {f"t{i}": _fts5_or([t]) for i, t in enumerate(terms)}
     else:
         parts = [f"(SELECT count(*) FROM facts WHERE search_vector @@ to_tsquery('english', :t{i}))"
                  for i in range(len(terms))]
-    row = (await session.execute(text("SELECT " + ", ".join(parts)), params)).one()
+    row = (await db.fetch_all("SELECT " + ", ".join(parts), params))[0]
     return {t: int(row[i] or 0) for i, t in enumerate(terms)}
 
 

@@ -19,6 +19,7 @@ from functools import lru_cache
 from bot.facts.base import Entity
 from storage.db import Database
 from storage.facts import (
+    FactCache,
     StoredFact,
     lexeme_doc_counts,
     search_candidates,
@@ -213,24 +214,24 @@ def fact_stems(head: str, claim: str, quote: str) -> frozenset[str]:
     return frozenset(light_stem(w) for w in words(" ".join((head, claim, quote))))
 
 
-def rerank(plan: QueryPlan, candidates: list[StoredFact], catalog: Catalog) -> list[StoredFact]:
+def rerank(plan: QueryPlan, candidates: list[tuple[StoredFact, float]], catalog: Catalog) -> list[StoredFact]:
     """Full-text rank, plus credit for the named entities and for covering more of the query."""
     if not candidates:
         return []
-    top = max(c.score for c in candidates) or 1.0  # 0 when the index could not rank (see storage.facts)
+    top = max(rank for _, rank in candidates) or 1.0  # 0 when the index could not rank (see storage.facts)
     query_stems = {light_stem(t): catalog.idf(t) for t in plan.terms}
     total_weight = sum(query_stems.values()) or 1.0
     entity_weight = {e: catalog.entity_idf(e) for e in plan.entities}
     entity_total = sum(entity_weight.values()) or 1.0
 
-    def score(fact: StoredFact) -> float:
+    def score(candidate: tuple[StoredFact, float]) -> float:
+        fact, rank = candidate
         text_stems = fact_stems(fact.search_head, fact.claim, fact.quote_text or "")
         coverage = sum(w for s, w in query_stems.items() if s in text_stems) / total_weight
         named = sum(w for e, w in entity_weight.items() if e in fact.entities) / entity_total if entity_weight else 0.0
-        return fact.score / top + 0.6 * coverage + 0.5 * named
+        return rank / top + 0.6 * coverage + 0.5 * named
 
-    ranked = sorted(candidates, key=score, reverse=True)
-    return ranked
+    return [fact for fact, _ in sorted(candidates, key=score, reverse=True)]
 
 
 class FactSearch:
@@ -241,6 +242,7 @@ class FactSearch:
         self.catalog = catalog
         self.lexeme_counts = lexeme_counts
         self.term_counts: dict[str, int] = {}  # facts per query word; valid until the fact base reloads
+        self.facts = FactCache()  # likewise
 
     @classmethod
     async def open(cls, db: Database) -> "FactSearch":
@@ -256,7 +258,8 @@ class FactSearch:
                 if w not in STOP_WORDS and w not in terms and len(terms) < MAX_TERMS + 4:
                     terms.append(w)
         candidates = await search_candidates(self.db, self._selective(terms), CANDIDATES, self.lexeme_counts,
-                                              self.term_counts if len(self.term_counts) < 50_000 else None)
+                                              self.term_counts if len(self.term_counts) < 50_000 else None,
+                                              self.facts)
         return SearchResult(plan=plan, facts=tuple(rerank(plan, candidates, self.catalog)[:limit]))
 
     def _selective(self, terms: list[str]) -> list[str]:
