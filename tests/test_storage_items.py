@@ -7,8 +7,8 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import select
 
 from bot.ingest.parse import Classified, EntryData
-from storage.models import Feed, Item, ItemSource, ItemTheme
 from storage.items import store_entries
+from storage.models import Feed, Item, ItemSource, ItemTheme
 
 NOW = datetime(2026, 11, 23, 9, 30, 0, 0, tzinfo=timezone.utc)
 
