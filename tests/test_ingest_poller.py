@@ -443,3 +443,27 @@ async def test_the_loop_polls_due_feeds_only_and_stops_when_asked(db, server):
     assert await claim_due_feeds(db, utcnow(), timedelta(minutes=15)) == []
     due = await claim_due_feeds(db, utcnow() + timedelta(minutes=31), timedelta(minutes=15))
     assert [f.name for f in due] == ["Loop"]
+
+
+async def test_a_feed_that_cannot_be_stored_costs_only_itself(db, server):
+    # A feed deleted while the cycle runs (say, by an administrator): storing its items
+    # breaks a foreign key. On SQLite the feeds parsed meanwhile share one write
+    # transaction; the failure must not take the others' items with it.
+    from storage.feeds import feeds_for_update
+
+    paths = [f"/f{n}" for n in range(6)] + ["/gone"]
+    for path in paths:
+        server.serve(path, rss(*(item(f"{path} story {k}", f"http://example.org{path}/{k}") for k in range(3))))
+    file = feeds(*[(p, server.url(p)) for p in paths])
+    async with Poller(db, make_settings()) as poller:
+        await poller.sync(file)
+        targets = await feeds_for_update(db, [f.url for f in file.feeds])
+        async with db.transaction() as s:
+            await s.execute(Feed.__table__.delete().where(Feed.url == server.url("/gone")))
+        summary = await poller.poll(targets)
+    assert (summary.ok, summary.failed, summary.new_items) == (6, 1, 18)
+    failed = next(o for o in summary.outcomes if o.status == "error")
+    assert failed.url == server.url("/gone") and "IntegrityError" in (failed.error or "")
+    assert await count(db, Item) == 18
+    for path in paths[:-1]:
+        assert (await feed_row(db, server.url(path))).last_status == "ok"

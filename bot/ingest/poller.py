@@ -253,6 +253,7 @@ class Poller:
                         await update_feed_states(session, [(p.feed_id, p.state) for p in batch])
             except Exception:
                 # One bad feed must not cost the others: store each alone and report its own failure.
+                log.info("a batch of %d feeds failed to store; storing them one by one", len(batch))
                 for pending in batch:
                     await self._write_one(pending)
                 continue
