@@ -8,6 +8,7 @@ carried an item gets an ItemSource row.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -148,6 +149,7 @@ _SQLITE_INSERT_SOURCE = (
 )
 
 
+@functools.lru_cache(maxsize=4096)  # an item's date recurs in each of its theme rows
 def _sqlite_time(value: datetime) -> str:
     """SQLAlchemy's SQLite DATETIME text for a UTC instant (see storage.types.UTCDateTime)."""
     v = value.astimezone(timezone.utc)
