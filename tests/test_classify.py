@@ -258,3 +258,42 @@ def test_a_rule_title_flag_must_be_true_or_false(tmp_path: Path) -> None:
     path = _theme_file_with(tmp_path, lambda d: d["themes"][2].update(rules=[{"all": ["ai"], "title": "yes"}]))
     with pytest.raises(ConfigError, match=r"themes\[2\] \(capability-race\): rules\[0\]\.title: must be true or false"):
         load_theme_file(path)
+
+
+def test_a_us_preemption_debate_that_cites_china_is_us_policy_only() -> None:
+    c = classify(
+        "Congress weighs preemption of state AI laws",
+        "Lawmakers are debating a federal moratorium on state AI rules; supporters say a patchwork "
+        "of state regulations would let China win the AI race.",
+    )
+    assert c.themes == ("us-ai-policy",)
+
+
+def test_plain_news_of_tighter_export_controls_is_neutral() -> None:
+    c = classify(
+        "US tightens export controls to close loopholes in AI chip sales to China",
+        "New BIS rules add Chinese firms to the entity list and crack down on smuggling through third countries.",
+    )
+    assert c.themes == ("export-controls-compute",)
+    assert c.stance == "neutral"
+
+
+def test_chinese_model_releases_are_product_news_not_the_country_race() -> None:
+    c = classify("Alibaba releases new Qwen models that top open-source leaderboards",
+                 "The open-weight family beats rival models on coding and maths benchmarks.")
+    assert not c.relevant
+
+
+def test_a_theme_only_the_summary_lists_is_held_to_a_higher_share(tmp_path: Path) -> None:
+    title, summary = ("US and Chinese AI experts kept talking through the freeze",
+                      "Track 2 sessions covered loss-of-control risk and AI-enabled cyberattacks.")
+
+    def themes_with(ratio: float) -> tuple[str, ...]:
+        data = yaml.safe_load(DEFAULT_THEME_FILE.read_text(encoding="utf-8"))
+        data["summary_only_ratio"] = ratio
+        path = tmp_path / f"ratio-{ratio}.yaml"
+        path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+        return Classifier.load(path).classify(title, summary).themes
+
+    assert "us-china-dialogue" in themes_with(0.0) and len(themes_with(0.0)) > 1
+    assert themes_with(1.0) == ("us-china-dialogue",)

@@ -220,6 +220,7 @@ class Matcher:
         contexts: set[str] = set()
         title_contexts: set[str] = set()
         raw = dict.fromkeys(THEME_IDS, 0.0)
+        titled: set[str] = set()  # themes the title itself speaks to (a phrase or a rule met there)
         penalty = dict.fromkeys(THEME_IDS, 0.0)
         off = 0.0
         argued = False
@@ -239,6 +240,8 @@ class Matcher:
                 for target, weight in positive:
                     raw[target] += weight * boost
                     reasons.append((target, weight * boost, pid, in_title))
+                    if in_title:
+                        titled.add(target)
                 for target, weight in negative:
                     penalty[target] += weight * boost
                 off += off_w * boost
@@ -270,6 +273,8 @@ class Matcher:
                         in_title = not any(title_contexts.isdisjoint(alts) for alts in all_of)
                         if in_title or not title_only:
                             best = max(best, weight * boost if in_title else weight)
+                            if in_title:
+                                titled.add(theme.id)
                 value += best
             value -= penalty[theme.id] + off
             score = value / (value + tf.scale) if value > 0 else 0.0
@@ -281,10 +286,16 @@ class Matcher:
         if chosen:
             # Once an item is clearly on-topic, a second theme needs less evidence,
             # but a theme far weaker than the main one is a passing mention.
+            # When the title names a chosen theme, a theme found only in the summary is held to
+            # `summary_only_ratio`: the title states the main subject, the summary's lists of
+            # risks and actors are mostly context.
             top = max(scores.values())
             lower = tf.threshold - tf.companion_threshold
+            anchored = not titled.isdisjoint(chosen)
             chosen = [t.id for t in tf.themes
-                      if (t.id in chosen or scores[t.id] >= t.threshold - lower) and scores[t.id] >= tf.secondary_ratio * top]
+                      if (t.id in chosen or scores[t.id] >= t.threshold - lower)
+                      and scores[t.id] >= (tf.summary_only_ratio if anchored and t.id not in titled
+                                           else tf.secondary_ratio) * top]
         elif tf.relevance_floor < tf.threshold and "ai" in contexts and ("china" in contexts or "us" in contexts):
             # An AI item about the US or China with a near-miss theme: its best theme.
             lower = tf.threshold - tf.relevance_floor

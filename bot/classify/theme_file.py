@@ -41,6 +41,7 @@ class ThemeFile:
     missing_context_factor: float
     companion_threshold: float  # further themes of an item that already has one
     secondary_ratio: float  # a further theme needs at least this share of the top theme's score
+    summary_only_ratio: float  # the same share for a theme only the summary supports, when the title names another
     relevance_floor: float  # best theme of an AI item about the US or China, when none reaches its threshold
     contexts: dict[str, tuple[str, ...]]
     off_topic: dict[str, float]
@@ -98,6 +99,8 @@ def parse_theme_file(data: Any, where: str = "<theme file>", digest: str = "") -
         missing_context_factor=_number(data.get("missing_context_factor", 0.25), "missing_context_factor", where, 0.0, 1.0),
         companion_threshold=_number(data.get("companion_threshold", default_threshold), "companion_threshold", where, 0.0, 1.0),
         secondary_ratio=_number(data.get("secondary_ratio", 0.0), "secondary_ratio", where, 0.0, 1.0),
+        summary_only_ratio=_number(data.get("summary_only_ratio", data.get("secondary_ratio", 0.0)), "summary_only_ratio",
+                                   where, 0.0, 1.0),
         relevance_floor=_number(data.get("relevance_floor", 1.0), "relevance_floor", where, 0.0, 1.0),
         contexts=contexts,
         off_topic=_weights(data.get("off_topic") or {}, "off_topic", where),
