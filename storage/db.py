@@ -10,12 +10,13 @@ import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -69,7 +70,7 @@ class Database:
     sessions: async_sessionmaker[AsyncSession]
     write_sessions: async_sessionmaker[AsyncSession]
     url: str
-    _reader: Any = field(default=None, init=False, repr=False)  # aiosqlite connection for fetch_all
+    _reader: Any = field(default=None, init=False, repr=False)  # aiosqlite connection for reads()
     _reader_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
 
     @property
@@ -115,19 +116,22 @@ class Database:
         async with self.sessions() as session, session.begin():
             yield session
 
-    async def fetch_all(self, sql: str, params: dict[str, Any]) -> list[tuple]:
-        """The rows of one read-only statement (`:name` parameters), at the least cost.
+    @contextlib.asynccontextmanager
+    async def reads(self) -> AsyncIterator["Reads"]:
+        """Read-only statements (`:name` parameters) at the least cost, for the hottest reads.
 
         Through SQLAlchemy every SQLite read is several round trips to the driver's
-        thread (BEGIN, execute, fetch, close, ROLLBACK). The hottest reads, fact
-        lookups, instead use one long-lived query-only connection in autocommit
-        mode: one round trip each; in WAL mode it never blocks or waits for a writer.
+        thread (BEGIN, execute, fetch, close, ROLLBACK). Fact lookups instead use one
+        long-lived query-only connection in autocommit mode: one round trip per
+        statement; in WAL mode it never blocks or waits for a writer. Elsewhere the
+        block's statements share one pooled connection.
         """
         reader = await self._sqlite_reader()
         if reader is not None:
-            return list(await reader.execute_fetchall(sql, params))
+            yield _SqliteReads(reader)
+            return
         async with self.engine.connect() as conn:
-            return [tuple(row) for row in (await conn.execute(text(sql), params)).all()]
+            yield _EngineReads(conn)
 
     async def _sqlite_reader(self) -> Any:
         if self.dialect != "sqlite":
@@ -156,6 +160,26 @@ class Database:
             await self._reader.close()
         self._reader = None
         await self.engine.dispose()
+
+
+class Reads(Protocol):
+    async def fetch_all(self, sql: str, params: dict[str, Any]) -> list[tuple]: ...
+
+
+class _SqliteReads:
+    def __init__(self, reader: Any) -> None:
+        self._reader = reader
+
+    async def fetch_all(self, sql: str, params: dict[str, Any]) -> list[tuple]:
+        return list(await self._reader.execute_fetchall(sql, params))
+
+
+class _EngineReads:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def fetch_all(self, sql: str, params: dict[str, Any]) -> list[tuple]:
+        return [tuple(row) for row in (await self._conn.execute(text(sql), params)).all()]
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

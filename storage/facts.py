@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, delete, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.facts.base import Entity, FactBase, FactRecord, search_head
-from storage.db import Database
+from storage.db import Database, Reads
 from storage.models import Fact, FactBaseState, FactEntity, FactSource
 from storage.types import utcnow
 
@@ -192,18 +192,23 @@ async def search_candidates(db: Database, terms: list[str], limit: int = 30,
     rarest ones whose matches add up to MAX_SCORED_ROWS are ranked: a word in
     half of a huge fact base says little anyway.
 
-    With a `fact_cache` the ranking query returns row numbers only, and just the
-    facts not yet cached are read.
+    With a `fact_cache`, facts already seen are not decoded again.
     """
     if not terms:
         return []
+    async with db.reads() as reads:
+        return await _search(reads, db.dialect, terms, limit, lexeme_counts, count_cache, fact_cache)
+
+
+async def _search(reads: Reads, dialect: str, terms: list[str], limit: int, lexeme_counts: dict[str, int] | None,
+                  count_cache: dict[str, int] | None, fact_cache: FactCache | None) -> list[tuple[StoredFact, float]]:
     # Counts change only when the fact base is reloaded, so the caller may keep them.
     cache = count_cache if count_cache is not None else {}
     missing = [t for t in terms if t not in cache]
     if missing:
-        cache.update(await _term_counts(db, missing, lexeme_counts))
+        cache.update(await _term_counts(reads, dialect, missing, lexeme_counts))
     counts = {t: cache[t] for t in terms}
-    max_rows = MAX_SCORED_ROWS.get(db.dialect, 1000)
+    max_rows = MAX_SCORED_ROWS.get(dialect, 1000)
     chosen: list[str] = []
     rows_total = 0
     for term in sorted((t for t in terms if counts[t] > 0), key=lambda t: counts[t]):
@@ -214,60 +219,55 @@ async def search_candidates(db: Database, terms: list[str], limit: int = 30,
     if not chosen:
         return []
     ranked = rows_total <= max_rows
-    columns = "hits.num" if fact_cache is not None else _FACT_COLUMNS
-    joins = "" if fact_cache is not None else \
-        "JOIN facts f ON f.num = hits.num JOIN fact_sources s ON s.id = f.source_id "
-    if db.dialect == "sqlite":
+    joins = "JOIN facts f ON f.num = hits.num JOIN fact_sources s ON s.id = f.source_id"
+    if dialect == "sqlite":
         rank = SQLITE_BM25 if ranked else "0.0"
         sql = (f"WITH hits AS (SELECT rowid AS num, {rank} AS r FROM facts_fts WHERE facts_fts MATCH :q "
                f"{'ORDER BY r ' if ranked else ''}LIMIT :k) "
-               f"SELECT {columns}, -hits.r FROM hits {joins}ORDER BY hits.r")
+               f"SELECT hits.num, -hits.r, {_FACT_COLUMNS} FROM hits {joins} ORDER BY hits.r")
         params: dict[str, object] = {"q": _fts5_or(chosen), "k": limit}
     else:
         rank = f"ts_rank({PG_WEIGHTS}, f.search_vector, q.q, 1)" if ranked else "0.0"
         sql = (f"WITH q AS (SELECT to_tsquery('english', :q) AS q), "
                f"hits AS (SELECT f.num, {rank} AS r FROM facts f, q "
                f"WHERE f.search_vector @@ q.q {'ORDER BY r DESC ' if ranked else ''}LIMIT :k) "
-               f"SELECT {columns}, hits.r FROM hits {joins}ORDER BY hits.r DESC")
+               f"SELECT hits.num, hits.r, {_FACT_COLUMNS} FROM hits {joins} ORDER BY hits.r DESC")
         # to_tsquery on words joined by '|': every term is [^\W_]+, so no operator can sneak in.
         params = {"q": " | ".join(chosen), "k": limit}
-    rows = await db.fetch_all(sql, params)
-    if fact_cache is None:
-        return [(_stored(row), float(row[18] or 0.0)) for row in rows]
-    unknown = [row[0] for row in rows if fact_cache.get(row[0]) is None]
-    if unknown:
-        names = {f"n{i}": num for i, num in enumerate(unknown)}
-        for row in await db.fetch_all(
-            f"SELECT f.num, {_FACT_COLUMNS} FROM facts f JOIN fact_sources s ON s.id = f.source_id "
-            f"WHERE f.num IN ({', '.join(':' + name for name in names)})", names,
-        ):
-            fact_cache.add(row[0], _stored(row[1:]))
-    found = [(fact_cache.get(num), float(score or 0.0)) for num, score in rows]
-    return [(fact, score) for fact, score in found if fact is not None]
+    found: list[tuple[StoredFact, float]] = []
+    for row in await reads.fetch_all(sql, params):
+        fact = fact_cache.get(row[0]) if fact_cache is not None else None
+        if fact is None:
+            fact = _stored(row[2:])
+            if fact_cache is not None:
+                fact_cache.add(row[0], fact)
+        found.append((fact, float(row[1] or 0.0)))
+    return found
 
 
 def _fts5_or(terms: list[str]) -> str:
     return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
 
 
-async def _term_counts(db: Database, terms: list[str], lexeme_counts: dict[str, int] | None = None) -> dict[str, int]:
+async def _term_counts(reads: Reads, dialect: str, terms: list[str],
+                       lexeme_counts: dict[str, int] | None = None) -> dict[str, int]:
     """How many facts each term matches, in one round trip.
 
     On PostgreSQL counting a common word through the GIN index is slow, so with
     `lexeme_counts` (see `lexeme_doc_counts`) only the stemming is asked for.
     """
     params = {f"t{i}": t for i, t in enumerate(terms)}
-    if db.dialect != "sqlite" and lexeme_counts is not None:
+    if dialect != "sqlite" and lexeme_counts is not None:
         parts = [f"to_tsquery('english', :t{i})::text" for i in range(len(terms))]
-        row = (await db.fetch_all("SELECT " + ", ".join(parts), params))[0]
+        row = (await reads.fetch_all("SELECT " + ", ".join(parts), params))[0]
         return {t: lexeme_counts.get((row[i] or "").strip("'"), 0) for i, t in enumerate(terms)}
-    if db.dialect == "sqlite":
+    if dialect == "sqlite":
         parts = [f"(SELECT count(*) FROM facts_fts WHERE facts_fts MATCH :t{i})" for i in range(len(terms))]
         params = {f"t{i}": _fts5_or([t]) for i, t in enumerate(terms)}
     else:
         parts = [f"(SELECT count(*) FROM facts WHERE search_vector @@ to_tsquery('english', :t{i}))"
                  for i in range(len(terms))]
-    row = (await db.fetch_all("SELECT " + ", ".join(parts), params))[0]
+    row = (await reads.fetch_all("SELECT " + ", ".join(parts), params))[0]
     return {t: int(row[i] or 0) for i, t in enumerate(terms)}
 
 
