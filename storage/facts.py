@@ -192,7 +192,7 @@ async def search_candidates(db: Database, terms: list[str], limit: int = 30,
     rarest ones whose matches add up to MAX_SCORED_ROWS are ranked: a word in
     half of a huge fact base says little anyway.
 
-    With a `fact_cache`, facts already seen are not decoded again.
+    With a `fact_cache`, facts already seen are not read or decoded again.
     """
     if not terms:
         return []
@@ -219,30 +219,36 @@ async def _search(reads: Reads, dialect: str, terms: list[str], limit: int, lexe
     if not chosen:
         return []
     ranked = rows_total <= max_rows
-    joins = "JOIN facts f ON f.num = hits.num JOIN fact_sources s ON s.id = f.source_id"
+    # With a cache, the ranking query returns row numbers only (joining and reading the
+    # columns costs as much as ranking) and only facts not yet cached are read.
+    columns, joins = ("", "") if fact_cache is not None else (
+        f", {_FACT_COLUMNS}", " JOIN facts f ON f.num = hits.num JOIN fact_sources s ON s.id = f.source_id")
     if dialect == "sqlite":
         rank = SQLITE_BM25 if ranked else "0.0"
         sql = (f"WITH hits AS (SELECT rowid AS num, {rank} AS r FROM facts_fts WHERE facts_fts MATCH :q "
                f"{'ORDER BY r ' if ranked else ''}LIMIT :k) "
-               f"SELECT hits.num, -hits.r, {_FACT_COLUMNS} FROM hits {joins} ORDER BY hits.r")
+               f"SELECT hits.num, -hits.r{columns} FROM hits{joins} ORDER BY hits.r")
         params: dict[str, object] = {"q": _fts5_or(chosen), "k": limit}
     else:
         rank = f"ts_rank({PG_WEIGHTS}, f.search_vector, q.q, 1)" if ranked else "0.0"
         sql = (f"WITH q AS (SELECT to_tsquery('english', :q) AS q), "
                f"hits AS (SELECT f.num, {rank} AS r FROM facts f, q "
                f"WHERE f.search_vector @@ q.q {'ORDER BY r DESC ' if ranked else ''}LIMIT :k) "
-               f"SELECT hits.num, hits.r, {_FACT_COLUMNS} FROM hits {joins} ORDER BY hits.r DESC")
+               f"SELECT hits.num, hits.r{columns} FROM hits{joins} ORDER BY hits.r DESC")
         # to_tsquery on words joined by '|': every term is [^\W_]+, so no operator can sneak in.
         params = {"q": " | ".join(chosen), "k": limit}
-    found: list[tuple[StoredFact, float]] = []
-    for row in await reads.fetch_all(sql, params):
-        fact = fact_cache.get(row[0]) if fact_cache is not None else None
-        if fact is None:
-            fact = _stored(row[2:])
-            if fact_cache is not None:
-                fact_cache.add(row[0], fact)
-        found.append((fact, float(row[1] or 0.0)))
-    return found
+    rows = await reads.fetch_all(sql, params)
+    if fact_cache is None:
+        return [(_stored(row[2:]), float(row[1] or 0.0)) for row in rows]
+    unknown = {f"n{i}": row[0] for i, row in enumerate(rows) if fact_cache.get(row[0]) is None}
+    if unknown:
+        for row in await reads.fetch_all(
+            f"SELECT f.num, {_FACT_COLUMNS} FROM facts f JOIN fact_sources s ON s.id = f.source_id "
+            f"WHERE f.num IN ({', '.join(':' + name for name in unknown)})", unknown,
+        ):
+            fact_cache.add(row[0], _stored(row[1:]))
+    found = [(fact_cache.get(num), float(score or 0.0)) for num, score in rows]
+    return [(fact, score) for fact, score in found if fact is not None]
 
 
 def _fts5_or(terms: list[str]) -> str:
