@@ -163,11 +163,13 @@ class FactCache:
     """Facts already read, by row number: the same facts answer question after question.
 
     Valid until the fact base is reloaded (its owner, the search, is rebuilt then);
-    bounded, so a huge fact base cannot fill memory.
+    bounded, so a huge fact base cannot fill memory. `holds_all` says whether the
+    whole fact base fits: then a lookup asks the database for row numbers only.
     """
 
-    def __init__(self, max_facts: int = 5_000) -> None:
+    def __init__(self, fact_count: int, max_facts: int = 5_000) -> None:
         self.max_facts = max_facts
+        self.holds_all = fact_count <= max_facts
         self._facts: dict[int, StoredFact] = {}
 
     def get(self, num: int) -> StoredFact | None:
@@ -219,9 +221,11 @@ async def _search(reads: Reads, dialect: str, terms: list[str], limit: int, lexe
     if not chosen:
         return []
     ranked = rows_total <= max_rows
-    # With a cache, the ranking query returns row numbers only (joining and reading the
-    # columns costs as much as ranking) and only facts not yet cached are read.
-    columns, joins = ("", "") if fact_cache is not None else (
+    # When the cache can hold the whole fact base, the ranking query returns row numbers
+    # only (joining and reading the columns costs as much as ranking) and only facts not
+    # yet cached are read; a bigger base is read with the ranking query, in one round trip.
+    numbers_only = fact_cache is not None and fact_cache.holds_all
+    columns, joins = ("", "") if numbers_only else (
         f", {_FACT_COLUMNS}", " JOIN facts f ON f.num = hits.num JOIN fact_sources s ON s.id = f.source_id")
     if dialect == "sqlite":
         rank = SQLITE_BM25 if ranked else "0.0"
@@ -240,6 +244,15 @@ async def _search(reads: Reads, dialect: str, terms: list[str], limit: int, lexe
     rows = await reads.fetch_all(sql, params)
     if fact_cache is None:
         return [(_stored(row[2:]), float(row[1] or 0.0)) for row in rows]
+    if not numbers_only:
+        found: list[tuple[StoredFact, float]] = []
+        for row in rows:
+            fact = fact_cache.get(row[0])
+            if fact is None:
+                fact = _stored(row[2:])
+                fact_cache.add(row[0], fact)
+            found.append((fact, float(row[1] or 0.0)))
+        return found
     unknown = {f"n{i}": row[0] for i, row in enumerate(rows) if fact_cache.get(row[0]) is None}
     if unknown:
         for row in await reads.fetch_all(
@@ -247,8 +260,8 @@ async def _search(reads: Reads, dialect: str, terms: list[str], limit: int, lexe
             f"WHERE f.num IN ({', '.join(':' + name for name in unknown)})", unknown,
         ):
             fact_cache.add(row[0], _stored(row[1:]))
-    found = [(fact_cache.get(num), float(score or 0.0)) for num, score in rows]
-    return [(fact, score) for fact, score in found if fact is not None]
+    cached = [(fact_cache.get(num), float(score or 0.0)) for num, score in rows]
+    return [(fact, score) for fact, score in cached if fact is not None]
 
 
 def _fts5_or(terms: list[str]) -> str:

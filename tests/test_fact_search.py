@@ -73,3 +73,17 @@ def test_mentions_and_links_are_removed_and_long_text_is_cut():
 def test_edit_distance_counts_a_swap_as_one():
     assert edit_distance("hotlnie", "hotline", 2) == 1
     assert edit_distance("abc", "xyz", 1) == 2
+
+
+async def test_a_fact_base_too_big_to_cache_whole_gets_the_same_answers(db):
+    from storage.facts import FactCache
+
+    await store_fact_base(db, load_fact_file())
+    whole = await FactSearch.open(db)
+    partial = await FactSearch.open(db)
+    partial.facts = FactCache(partial.catalog.fact_count, max_facts=10)  # read with the ranking query
+    assert whole.facts.holds_all and not partial.facts.holds_all
+    for q in questions("fact-questions.jsonl")[:30]:
+        for _ in range(2):  # cold, then with whatever the cache kept
+            assert [f.id for f in (await partial.search(q["q"])).facts] == \
+                [f.id for f in (await whole.search(q["q"])).facts], q["q"]

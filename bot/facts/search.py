@@ -242,7 +242,7 @@ class FactSearch:
         self.catalog = catalog
         self.lexeme_counts = lexeme_counts
         self.term_counts: dict[str, int] = {}  # facts per query word; valid until the fact base reloads
-        self.facts = FactCache()  # likewise
+        self.facts = FactCache(catalog.fact_count)  # likewise
 
     @classmethod
     async def open(cls, db: Database) -> "FactSearch":
