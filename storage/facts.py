@@ -325,6 +325,13 @@ async def search_catalog_rows(db: Database) -> tuple[list[Entity], list[tuple[st
     return entities, facts
 
 
+async def fact_base_digest(db: Database) -> str | None:
+    """The hash of the fact file loaded last: it changes when the fact base is reloaded."""
+    async with db.reads() as reads:
+        rows = await reads.fetch_all("SELECT value FROM fact_base_state WHERE key = :key", {"key": DIGEST_KEY})
+    return rows[0][0] if rows else None
+
+
 async def lexeme_doc_counts(db: Database) -> dict[str, int] | None:
     """PostgreSQL: facts per indexed lexeme, read once so queries need not count. None on SQLite."""
     if db.dialect == "sqlite":

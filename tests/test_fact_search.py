@@ -87,3 +87,28 @@ async def test_a_fact_base_too_big_to_cache_whole_gets_the_same_answers(db):
         for _ in range(2):  # cold, then with whatever the cache kept
             assert [f.id for f in (await partial.search(q["q"])).facts] == \
                 [f.id for f in (await whole.search(q["q"])).facts], q["q"]
+
+
+async def test_a_running_search_follows_a_reloaded_fact_base(db):
+    # `briefbot facts load` runs in another process while the bot keeps answering.
+    import dataclasses
+
+    base = load_fact_file()
+    await store_fact_base(db, base)
+    search = await FactSearch.open(db, recheck_seconds=0)
+    first = (await search.search("hotline agreement 1963")).facts[0]
+    edited = dataclasses.replace(first_record := next(f for f in base.facts if f.id == first.id),
+                                 claim=first_record.claim + " (corrected)")
+    await store_fact_base(db, dataclasses.replace(
+        base, facts=tuple(edited if f.id == first.id else f for f in base.facts), digest="edited"))
+    again = (await search.search("hotline agreement 1963")).facts[0]
+    assert again.id == first.id and again.claim.endswith("(corrected)")
+    assert search.digest == "edited"
+
+
+async def test_an_unchanged_fact_base_is_not_read_again(db):
+    await store_fact_base(db, load_fact_file())
+    search = await FactSearch.open(db)  # rechecks every 30 s: not within this test
+    catalog = search.catalog
+    await search.search("hotline")
+    assert search.catalog is catalog and search.facts.holds_all

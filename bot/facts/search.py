@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -21,6 +22,7 @@ from storage.db import Database
 from storage.facts import (
     FactCache,
     StoredFact,
+    fact_base_digest,
     lexeme_doc_counts,
     search_candidates,
     search_catalog_rows,
@@ -234,22 +236,49 @@ def rerank(plan: QueryPlan, candidates: list[tuple[StoredFact, float]], catalog:
     return [fact for fact, _ in sorted(candidates, key=score, reverse=True)]
 
 
-class FactSearch:
-    """Search over one database's fact base; the catalog is built once and kept."""
+RECHECK_SECONDS = 30.0  # how soon a running bot notices that the fact base was reloaded
 
-    def __init__(self, db: Database, catalog: Catalog, lexeme_counts: dict[str, int] | None = None) -> None:
+
+class FactSearch:
+    """Search over one database's fact base.
+
+    What it keeps in memory (the catalog, term counts, decoded facts) belongs to one
+    loaded fact base: every RECHECK_SECONDS a lookup reads the loaded file's hash, and
+    when `briefbot facts load` (or a restart elsewhere) changed it, all of it is rebuilt.
+    """
+
+    def __init__(self, db: Database, catalog: Catalog, lexeme_counts: dict[str, int] | None = None,
+                 digest: str | None = None, *, recheck_seconds: float = RECHECK_SECONDS) -> None:
         self.db = db
         self.catalog = catalog
         self.lexeme_counts = lexeme_counts
-        self.term_counts: dict[str, int] = {}  # facts per query word; valid until the fact base reloads
-        self.facts = FactCache(catalog.fact_count)  # likewise
+        self.digest = digest
+        self.recheck_seconds = recheck_seconds
+        self.term_counts: dict[str, int] = {}  # facts per query word
+        self.facts = FactCache(catalog.fact_count)
+        self._checked = time.monotonic()
 
     @classmethod
-    async def open(cls, db: Database) -> "FactSearch":
+    async def open(cls, db: Database, *, recheck_seconds: float = RECHECK_SECONDS) -> "FactSearch":
+        digest = await fact_base_digest(db)
         entities, facts = await search_catalog_rows(db)
-        return cls(db, Catalog.build(entities, facts), await lexeme_doc_counts(db))
+        return cls(db, Catalog.build(entities, facts), await lexeme_doc_counts(db), digest,
+                   recheck_seconds=recheck_seconds)
+
+    async def _follow_reloads(self) -> None:
+        now = time.monotonic()
+        if now - self._checked < self.recheck_seconds:
+            return
+        self._checked = now  # before awaiting: concurrent lookups do not check again
+        if await fact_base_digest(self.db) == self.digest:
+            return
+        fresh = await FactSearch.open(self.db)
+        # Swapped together, between awaits: a lookup sees the old state or the new one.
+        self.catalog, self.lexeme_counts, self.digest = fresh.catalog, fresh.lexeme_counts, fresh.digest
+        self.term_counts, self.facts = fresh.term_counts, fresh.facts
 
     async def search(self, text: str, limit: int = 3) -> SearchResult:
+        await self._follow_reloads()
         plan = plan_query(text, self.catalog)
         terms = list(plan.terms)
         # An acronym ("LTBT") also searches by its entity's full name.
