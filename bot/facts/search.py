@@ -226,10 +226,13 @@ def rerank(plan: QueryPlan, candidates: list[tuple[StoredFact, float]], catalog:
     entity_weight = {e: catalog.entity_idf(e) for e in plan.entities}
     entity_total = sum(entity_weight.values()) or 1.0
 
+    query_stem_set = query_stems.keys()
+
     def score(candidate: tuple[StoredFact, float]) -> float:
         fact, rank = candidate
         text_stems = fact_stems(fact.search_head, fact.claim, fact.quote_text or "")
-        coverage = sum(w for s, w in query_stems.items() if s in text_stems) / total_weight
+        # fsum: the same total whatever order the set yields, so ties rank the same every time
+        coverage = math.fsum(query_stems[s] for s in query_stem_set & text_stems) / total_weight
         named = sum(w for e, w in entity_weight.items() if e in fact.entities) / entity_total if entity_weight else 0.0
         return rank / top + 0.6 * coverage + 0.5 * named
 
