@@ -13,11 +13,15 @@ import os
 import socket
 import uuid
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import pytest
 
 from storage.db import Database
+
+if TYPE_CHECKING:
+    from tests.discord_support.standin import DiscordStandIn
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = os.environ.get("BRIEFBOT_REQUIRE_POSTGRES") == "1"
@@ -99,6 +103,17 @@ async def pg_db(tmp_path) -> AsyncIterator[Database]:
     finally:
         await database.close()
         await _pg_admin(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+async def standin() -> AsyncIterator["DiscordStandIn"]:
+    """Discord's HTTP API and gateway as a local stand-in (see tests/discord_support)."""
+    from tests.discord_support.standin import DiscordStandIn
+
+    server = DiscordStandIn()
+    await server.start()
+    yield server
+    await server.close()
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:

@@ -17,14 +17,6 @@ from tests.discord_support.standin import APP_ID, DiscordStandIn
 EPHEMERAL = 64
 
 
-@pytest.fixture
-async def standin() -> AsyncIterator[DiscordStandIn]:
-    server = DiscordStandIn()
-    await server.start()
-    yield server
-    await server.close()
-
-
 async def make_bot(standin: DiscordStandIn, **kwargs) -> tuple[BriefClient, Services]:
     settings = Settings(DISCORD_API_URL=standin.url, DISCORD_TOKEN="test-token", **kwargs.pop("settings", {}))
     services = Services(db=None, extra={"gate": asyncio.Event()})

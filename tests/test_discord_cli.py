@@ -9,15 +9,7 @@ import pytest
 from bot.adapters.discord_cli import BOT_PERMISSIONS, application_id, invite_url, sync
 from bot.cli import main
 from bot.settings import Settings, get_settings
-from tests.discord_support.standin import APP_ID, DiscordStandIn
-
-
-@pytest.fixture
-async def standin():
-    server = DiscordStandIn()
-    await server.start()
-    yield server
-    await server.close()
+from tests.discord_support.standin import APP_ID
 
 
 @pytest.fixture(autouse=True)

@@ -22,14 +22,6 @@ DIGEST = Reply(
 
 
 @pytest.fixture
-async def standin() -> AsyncIterator[DiscordStandIn]:
-    server = DiscordStandIn()
-    await server.start()
-    yield server
-    await server.close()
-
-
-@pytest.fixture
 async def sink(standin) -> AsyncIterator[DiscordSink]:
     s = DiscordSink("test-token", api_url=standin.url)
     yield s
