@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import JSON, Boolean, Column, Table, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Item, ItemSource, ItemTheme
+from storage.types import UTCDateTime
 
 if TYPE_CHECKING:
     from bot.ingest.parse import EntryData
@@ -117,7 +118,8 @@ async def store_entries(session: AsyncSession, feed_id: int, entries: Sequence["
         for entry in entries if entry.identity in ids
     ]
     if session.get_bind().dialect.name == "sqlite":
-        await _sqlite_insert_links(session, theme_rows, source_rows)
+        await _sqlite_insert(session, ItemTheme.__table__, theme_rows)
+        await _sqlite_insert(session, ItemSource.__table__, source_rows)
     else:
         if theme_rows:
             await session.execute(_insert(session, ItemTheme.__table__).on_conflict_do_nothing(), theme_rows)
@@ -133,21 +135,6 @@ async def store_entries(session: AsyncSession, feed_id: int, entries: Sequence["
 # text format, JSON as text, booleans as 0/1. The test suite reads them back through
 # the models on both backends.
 
-_ITEM_COLUMNS = (
-    "identity", "url", "title", "summary", "author", "published_at", "date_is_fallback", "content_sha256",
-    "first_seen_at", "updated_at", "relevant", "themes", "scores", "stance", "evidence", "classifier_version",
-)
-_SQLITE_INSERT_ITEM = (
-    f"INSERT INTO items ({', '.join(_ITEM_COLUMNS)}) VALUES ({', '.join('?' * len(_ITEM_COLUMNS))}) "
-    "ON CONFLICT (identity) DO NOTHING"
-)
-_SQLITE_INSERT_THEME = (
-    "INSERT INTO item_themes (item_id, theme, score, published_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING"
-)
-_SQLITE_INSERT_SOURCE = (
-    "INSERT INTO item_sources (item_id, feed_id, guid, seen_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING"
-)
-
 
 @functools.lru_cache(maxsize=4096)  # an item's date recurs in each of its theme rows
 def _sqlite_time(value: datetime) -> str:
@@ -157,8 +144,36 @@ def _sqlite_time(value: datetime) -> str:
             f".{v.microsecond:06d}")
 
 
-def _json(value: Any) -> str | None:
-    return None if value is None else json.dumps(value)
+def _sqlite_converter(column: Column) -> Callable[[Any], Any] | None:
+    """How SQLAlchemy would hand a value of this column to SQLite (None: as it is)."""
+    if isinstance(column.type, UTCDateTime):
+        return _sqlite_time
+    if isinstance(column.type, JSON):
+        return json.dumps
+    if isinstance(column.type, Boolean):
+        return int
+    return None
+
+
+@functools.cache
+def _sqlite_insert_plan(table: Table, columns: tuple[str, ...], conflict_target: str) -> tuple[str, list]:
+    on_conflict = " ".join(part for part in ("ON CONFLICT", conflict_target, "DO NOTHING") if part)
+    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) {on_conflict}"
+    return sql, [_sqlite_converter(table.c[name]) for name in columns]
+
+
+async def _sqlite_insert(session: AsyncSession, table: Table, rows: list[dict[str, Any]],
+                         conflict_target: str = "") -> None:
+    """Insert rows (all with the same keys) through the driver; a row that conflicts is skipped."""
+    if not rows:
+        return
+    sql, converters = _sqlite_insert_plan(table, tuple(rows[0]), conflict_target)
+    values = [
+        tuple(value if value is None or convert is None else convert(value)
+              for convert, value in zip(converters, row.values()))
+        for row in rows
+    ]
+    await (await session.connection()).exec_driver_sql(sql, values)
 
 
 async def _sqlite_insert_items(session: AsyncSession, fresh: Sequence["EntryData"], now: datetime) -> dict[str, int]:
@@ -167,19 +182,8 @@ async def _sqlite_insert_items(session: AsyncSession, fresh: Sequence["EntryData
     The writer holds SQLite's write lock (BEGIN IMMEDIATE) since its lookup, so no
     other process can have stored one of these identities in between.
     """
+    await _sqlite_insert(session, Item.__table__, [_item_row(entry, now) for entry in fresh], "(identity)")
     conn = await session.connection()
-    stamp = _sqlite_time(now)
-    rows = []
-    for entry in fresh:
-        c = entry.classification
-        rows.append((
-            entry.identity, entry.url, entry.title, entry.summary, entry.author, _sqlite_time(entry.published_at),
-            int(entry.date_is_fallback), entry.content_sha256, stamp, stamp,
-            None if c is None else int(c.relevant), None if c is None else _json(list(c.themes)),
-            None if c is None else _json(dict(c.scores)), None if c is None else c.stance,
-            None if c is None else _json(list(c.evidence)), None if c is None else c.version,
-        ))
-    await conn.exec_driver_sql(_SQLITE_INSERT_ITEM, rows)
     ids: dict[str, int] = {}
     for chunk in _chunks([entry.identity for entry in fresh]):
         result = await conn.exec_driver_sql(
@@ -187,19 +191,6 @@ async def _sqlite_insert_items(session: AsyncSession, fresh: Sequence["EntryData
         )
         ids.update({identity: item_id for item_id, identity in result})
     return ids
-
-
-async def _sqlite_insert_links(session: AsyncSession, theme_rows: list[dict[str, Any]],
-                               source_rows: list[dict[str, Any]]) -> None:
-    conn = await session.connection()
-    if theme_rows:
-        await conn.exec_driver_sql(_SQLITE_INSERT_THEME, [
-            (r["item_id"], r["theme"], r["score"], _sqlite_time(r["published_at"])) for r in theme_rows
-        ])
-    if source_rows:
-        await conn.exec_driver_sql(_SQLITE_INSERT_SOURCE, [
-            (r["item_id"], r["feed_id"], r["guid"], _sqlite_time(r["seen_at"])) for r in source_rows
-        ])
 
 
 def _item_row(entry: "EntryData", now: datetime) -> dict[str, Any]:
