@@ -181,10 +181,9 @@ class FactCache:
         self._facts[num] = fact
 
 
-async def search_candidates(db: Database, terms: list[str], limit: int = 30,
+async def search_candidates(db: Database, terms: list[str], fact_cache: FactCache, limit: int = 30,
                             lexeme_counts: dict[str, int] | None = None,
-                            count_cache: dict[str, int] | None = None,
-                            fact_cache: FactCache | None = None) -> list[tuple[StoredFact, float]]:
+                            count_cache: dict[str, int] | None = None) -> list[tuple[StoredFact, float]]:
     """Facts matching ANY of `terms` with their full-text rank (higher is better; 0 when
     too many rows matched to rank), best first.
 
@@ -194,16 +193,16 @@ async def search_candidates(db: Database, terms: list[str], limit: int = 30,
     rarest ones whose matches add up to MAX_SCORED_ROWS are ranked: a word in
     half of a huge fact base says little anyway.
 
-    With a `fact_cache`, facts already seen are not read or decoded again.
+    Facts already in `fact_cache` are not read or decoded again.
     """
     if not terms:
         return []
     async with db.reads() as reads:
-        return await _search(reads, db.dialect, terms, limit, lexeme_counts, count_cache, fact_cache)
+        return await _search(reads, db.dialect, terms, fact_cache, limit, lexeme_counts, count_cache)
 
 
-async def _search(reads: Reads, dialect: str, terms: list[str], limit: int, lexeme_counts: dict[str, int] | None,
-                  count_cache: dict[str, int] | None, fact_cache: FactCache | None) -> list[tuple[StoredFact, float]]:
+async def _search(reads: Reads, dialect: str, terms: list[str], fact_cache: FactCache, limit: int,
+                  lexeme_counts: dict[str, int] | None, count_cache: dict[str, int] | None) -> list[tuple[StoredFact, float]]:
     # Counts change only when the fact base is reloaded, so the caller may keep them.
     cache = count_cache if count_cache is not None else {}
     missing = [t for t in terms if t not in cache]
@@ -224,7 +223,7 @@ async def _search(reads: Reads, dialect: str, terms: list[str], limit: int, lexe
     # When the cache can hold the whole fact base, the ranking query returns row numbers
     # only (joining and reading the columns costs as much as ranking) and only facts not
     # yet cached are read; a bigger base is read with the ranking query, in one round trip.
-    numbers_only = fact_cache is not None and fact_cache.holds_all
+    numbers_only = fact_cache.holds_all
     columns, joins = ("", "") if numbers_only else (
         f", {_FACT_COLUMNS}", " JOIN facts f ON f.num = hits.num JOIN fact_sources s ON s.id = f.source_id")
     if dialect == "sqlite":
@@ -242,8 +241,6 @@ async def _search(reads: Reads, dialect: str, terms: list[str], limit: int, lexe
         # to_tsquery on words joined by '|': every term is [^\W_]+, so no operator can sneak in.
         params = {"q": " | ".join(chosen), "k": limit}
     rows = await reads.fetch_all(sql, params)
-    if fact_cache is None:
-        return [(_stored(row[2:]), float(row[1] or 0.0)) for row in rows]
     if not numbers_only:
         found: list[tuple[StoredFact, float]] = []
         for row in rows:
