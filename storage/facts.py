@@ -201,8 +201,10 @@ async def search_candidates(db: Database, terms: list[str], fact_cache: FactCach
         return await _search(reads, db.dialect, terms, fact_cache, limit, lexeme_counts, count_cache)
 
 
-async def _search(reads: Reads, dialect: str, terms: list[str], fact_cache: FactCache, limit: int,
-                  lexeme_counts: dict[str, int] | None, count_cache: dict[str, int] | None) -> list[tuple[StoredFact, float]]:
+async def _search(
+    reads: Reads, dialect: str, terms: list[str], fact_cache: FactCache, limit: int,
+    lexeme_counts: dict[str, int] | None, count_cache: dict[str, int] | None,
+) -> list[tuple[StoredFact, float]]:
     # Counts change only when the fact base is reloaded, so the caller may keep them.
     cache = count_cache if count_cache is not None else {}
     missing = [t for t in terms if t not in cache]

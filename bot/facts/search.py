@@ -289,8 +289,9 @@ class FactSearch:
             for w in words(self.catalog.entity_names.get(entity, "")):
                 if w not in STOP_WORDS and w not in terms and len(terms) < MAX_TERMS + 4:
                     terms.append(w)
-        candidates = await search_candidates(self.db, self._selective(terms), self.facts, CANDIDATES, self.lexeme_counts,
-                                              self.term_counts if len(self.term_counts) < 50_000 else None)
+        counts = self.term_counts if len(self.term_counts) < 50_000 else None
+        candidates = await search_candidates(self.db, self._selective(terms), self.facts, CANDIDATES,
+                                              self.lexeme_counts, counts)
         return SearchResult(plan=plan, facts=tuple(rerank(plan, candidates, self.catalog)[:limit]))
 
     def _selective(self, terms: list[str]) -> list[str]:
