@@ -41,6 +41,10 @@ async def test_questions_phrased_differently_also_find_their_fact(db):
     assert len(missed) <= (0 if db.dialect == "sqlite" else 2), "\n".join(missed)
 
 
+def test_control_characters_never_reach_the_query_or_its_echo():
+    assert clean_query("hot\x07line\u200b 中美 🤖\x00") == "hot line 中美 🤖"
+
+
 CATALOG = Catalog.build(
     [Entity("tc260", "National Information Security Standardization Technical Committee", ("TC260",)),
      Entity("hotline", "Hotline Agreement", ("red phone",))],

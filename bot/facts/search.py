@@ -34,6 +34,7 @@ CANDIDATES = 30
 MAX_INDEX_TERMS = 20
 
 _WORD = re.compile(r"[^\W_]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")  # echoed back in "No fact found for …"
 _MENTION = re.compile(r"<[@#!][^>]*>|@(everyone|here|channel)\b|<https?://[^>|]*(\|[^>]*)?>|https?://\S+", re.I)
 
 STOP_WORDS = frozenset("""
@@ -67,8 +68,8 @@ def light_stem(word: str) -> str:
 
 
 def clean_query(text: str) -> str:
-    """Chat noise out: mentions, links, markup characters; cut to MAX_QUERY_CHARS."""
-    text = _MENTION.sub(" ", text or "")
+    """Chat noise out: mentions, links, control characters; cut to MAX_QUERY_CHARS."""
+    text = _CONTROL.sub(" ", _MENTION.sub(" ", text or ""))
     return " ".join(text.split())[:MAX_QUERY_CHARS]
 
 
