@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from sqlalchemy import event, text
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -22,11 +23,15 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.errors import ConfigError
 
 DEFAULT_SQLITE_FILE = "briefbot.db"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 def normalize_database_url(url: str | None, workdir: Path | None = None) -> str:
@@ -72,6 +77,7 @@ class Database:
     url: str
     _reader: Any = field(default=None, init=False, repr=False)  # aiosqlite connection for reads()
     _reader_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
+    _writer: "_SqliteWriter | None | bool" = field(default=None, init=False, repr=False)
 
     @property
     def dialect(self) -> str:
@@ -91,7 +97,7 @@ class Database:
                 kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
         engine = create_async_engine(full, **kwargs)
         if engine.dialect.name == "sqlite":
-            _configure_sqlite(engine)
+            _configure_sqlite(engine.sync_engine)
         writer = engine.execution_options(briefbot_write=True)
         return cls(
             engine=engine,
@@ -109,6 +115,28 @@ class Database:
         """
         async with self.write_sessions() as session, session.begin():
             yield session
+
+    async def run_write(self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """`fn(session, *args)`, synchronous storage code, in one write transaction.
+
+        On a SQLite file it runs in a thread of its own with its own connection:
+        one hop for the whole transaction, where through the async driver every
+        statement costs several round trips to the driver's thread (most of a cold
+        poll's store time went there). Elsewhere it runs in an async transaction
+        through `run_sync`, the same code on the same session.
+        """
+        writer = self._sqlite_writer()
+        if writer is not None:
+            return await writer.run(fn, *args, **kwargs)
+        async with self.transaction() as session:
+            return await session.run_sync(fn, *args, **kwargs)
+
+    def _sqlite_writer(self) -> "_SqliteWriter | None":
+        if self._writer is None:
+            path = self.engine.url.database if self.dialect == "sqlite" else None
+            # An in-memory database is private to its connection: write through the engine's.
+            self._writer = _SqliteWriter(self.engine.url) if path and path != ":memory:" else False
+        return self._writer or None
 
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -159,7 +187,31 @@ class Database:
         if self._reader:
             await self._reader.close()
         self._reader = None
+        if self._writer:
+            await self._writer.close()
+        self._writer = None
         await self.engine.dispose()
+
+
+class _SqliteWriter:
+    """A synchronous engine on the same SQLite file, used from one thread only."""
+
+    def __init__(self, async_url: Any) -> None:
+        self.engine = create_engine(async_url.set(drivername="sqlite"), connect_args={"timeout": 30})
+        _configure_sqlite(self.engine)
+        self.sessions = sessionmaker(self.engine.execution_options(briefbot_write=True), expire_on_commit=False)
+        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="briefbot-sqlite-writer")
+
+    def _run(self, fn: Callable[..., T], args: tuple, kwargs: dict[str, Any]) -> T:
+        with self.sessions() as session, session.begin():
+            return fn(session, *args, **kwargs)
+
+    async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self.thread, self._run, fn, args, kwargs)
+
+    async def close(self) -> None:
+        await asyncio.get_running_loop().run_in_executor(self.thread, self.engine.dispose)
+        self.thread.shutdown(wait=True)
 
 
 class Reads(Protocol):
@@ -182,10 +234,10 @@ class _EngineReads:
         return [tuple(row) for row in (await self._conn.execute(text(sql), params)).all()]
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+def _configure_sqlite(engine: Engine) -> None:
     # WAL lets readers (chat commands) run while the poller writes; the busy
     # timeout makes a second writer wait instead of failing at once.
-    @event.listens_for(engine.sync_engine, "connect")
+    @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record) -> None:  # pragma: no cover - exercised by every test
         dbapi_conn.isolation_level = None
         cursor = dbapi_conn.cursor()
@@ -198,7 +250,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     # The driver's own transaction handling is switched off above so that BEGIN is
     # ours: IMMEDIATE for writers takes the write lock up front (in WAL mode
     # readers stay free), plain BEGIN for readers.
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:  # pragma: no cover
         immediate = conn.get_execution_options().get("briefbot_write", False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from storage.db import Database
 from storage.models import Feed, ItemSource
@@ -136,19 +136,18 @@ async def next_due_at(db: Database) -> datetime | None:
         return await session.scalar(select(func.min(Feed.next_poll_at)).where(Feed.enabled.is_(True)))
 
 
-async def update_feed_state(session: AsyncSession, feed_id: int, values: dict[str, Any]) -> None:
-    await session.execute(update(Feed).where(Feed.id == feed_id).values(**values))
+def update_feed_states(session: Session, changes: Sequence[tuple[int, dict[str, Any]]]) -> None:
+    """Several feeds' state changes in one go (synchronous, for `Database.run_write`).
 
-
-async def update_feed_states(session: AsyncSession, changes: Sequence[tuple[int, dict[str, Any]]]) -> None:
-    """Several feeds' state changes in one go: changes of the same shape share one executemany."""
+    Changes of the same shape share one executemany.
+    """
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for feed_id, values in changes:
         groups.setdefault(tuple(sorted(values)), []).append({"_feed_id": feed_id, **values})
     table = Feed.__table__
     for keys, rows in groups.items():
         stmt = update(table).where(table.c.id == bindparam("_feed_id")).values({k: bindparam(k) for k in keys})
-        await session.execute(stmt, rows)
+        session.execute(stmt, rows)
 
 
 async def feed_health(db: Database, *, include_disabled: bool = False) -> list[FeedHealth]:

@@ -4,6 +4,9 @@ Existing identities are looked up with one IN query per chunk; new items are
 inserted with ON CONFLICT DO NOTHING (so two workers storing the same article
 at once cannot fail); edited items are updated in place; every feed that
 carried an item gets an ItemSource row.
+
+The code is synchronous: it runs through `Database.run_write`, which on SQLite
+gives it a connection in a thread of its own (see there).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, Boolean, Column, Table, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from storage.models import Item, ItemSource, ItemTheme
 from storage.types import UTCDateTime
@@ -36,7 +39,7 @@ class StoreCounts:
     new_item_ids: tuple[int, ...] = ()
 
 
-def _insert(session: AsyncSession, table):
+def _insert(session: Session, table):
     dialect = session.get_bind().dialect.name
     return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
 
@@ -46,7 +49,7 @@ def _chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]
         yield values[start:start + size]
 
 
-async def store_entries(session: AsyncSession, feed_id: int, entries: Sequence["EntryData"], now: datetime) -> StoreCounts:
+def store_entries(session: Session, feed_id: int, entries: Sequence["EntryData"], now: datetime) -> StoreCounts:
     """Store one feed's entries inside the caller's transaction."""
     if not entries:
         return StoreCounts()
@@ -54,7 +57,7 @@ async def store_entries(session: AsyncSession, feed_id: int, entries: Sequence["
     identities = list(by_identity)
     existing: dict[str, Any] = {}
     for chunk in _chunks(identities):
-        rows = await session.execute(
+        rows = session.execute(
             select(Item.id, Item.identity, Item.content_sha256, Item.date_is_fallback, Item.published_at)
             .where(Item.identity.in_(chunk))
         )
@@ -64,7 +67,7 @@ async def store_entries(session: AsyncSession, feed_id: int, entries: Sequence["
     fresh = [by_identity[i] for i in identities if i not in existing]
     new_ids: list[int] = []
     if fresh and session.get_bind().dialect.name == "sqlite":
-        new = await _sqlite_insert_items(session, fresh, now)
+        new = _sqlite_insert_items(session, fresh, now)
         ids.update(new)
         new_ids.extend(new.values())
     elif fresh:
@@ -74,12 +77,12 @@ async def store_entries(session: AsyncSession, feed_id: int, entries: Sequence["
             .on_conflict_do_nothing(index_elements=["identity"])
             .returning(Item.__table__.c.id, Item.__table__.c.identity)
         )
-        for row in await session.execute(stmt, [_item_row(entry, now) for entry in fresh]):
+        for row in session.execute(stmt, [_item_row(entry, now) for entry in fresh]):
             ids[row.identity] = row.id
             new_ids.append(row.id)
     raced = [entry.identity for entry in fresh if entry.identity not in ids]
     for chunk in _chunks(raced):  # stored by another worker between our lookup and insert
-        rows = await session.execute(select(Item.id, Item.identity).where(Item.identity.in_(chunk)))
+        rows = session.execute(select(Item.id, Item.identity).where(Item.identity.in_(chunk)))
         ids.update({row.identity: row.id for row in rows})
 
     changed = [
@@ -94,7 +97,7 @@ async def store_entries(session: AsyncSession, feed_id: int, entries: Sequence["
         origin: dict[int, int] = {}
         changed_ids = [existing[entry.identity].id for entry in changed]
         for chunk in _chunks(changed_ids):
-            rows = await session.execute(
+            rows = session.execute(
                 select(ItemSource.item_id, ItemSource.feed_id)
                 .where(ItemSource.item_id.in_(chunk))
                 .order_by(ItemSource.seen_at, ItemSource.feed_id)
@@ -104,7 +107,7 @@ async def store_entries(session: AsyncSession, feed_id: int, entries: Sequence["
         carried = {item_id for item_id, source_feed in origin.items() if source_feed == feed_id}
         edited = [(existing[e.identity], e) for e in changed if existing[e.identity].id in carried]
     if edited:
-        await _update_edited(session, edited, now)
+        _update_edited(session, edited, now)
 
     inserted = set(new_ids)
     theme_rows = [
@@ -118,13 +121,13 @@ async def store_entries(session: AsyncSession, feed_id: int, entries: Sequence["
         for entry in entries if entry.identity in ids
     ]
     if session.get_bind().dialect.name == "sqlite":
-        await _sqlite_insert(session, ItemTheme.__table__, theme_rows)
-        await _sqlite_insert(session, ItemSource.__table__, source_rows)
+        _sqlite_insert(session, ItemTheme.__table__, theme_rows)
+        _sqlite_insert(session, ItemSource.__table__, source_rows)
     else:
         if theme_rows:
-            await session.execute(_insert(session, ItemTheme.__table__).on_conflict_do_nothing(), theme_rows)
+            session.execute(_insert(session, ItemTheme.__table__).on_conflict_do_nothing(), theme_rows)
         if source_rows:
-            await session.execute(_insert(session, ItemSource.__table__).on_conflict_do_nothing(), source_rows)
+            session.execute(_insert(session, ItemSource.__table__).on_conflict_do_nothing(), source_rows)
     return StoreCounts(new=len(new_ids), updated=len(edited), new_item_ids=tuple(new_ids))
 
 
@@ -156,37 +159,42 @@ def _sqlite_converter(column: Column) -> Callable[[Any], Any] | None:
 
 
 @functools.cache
-def _sqlite_insert_plan(table: Table, columns: tuple[str, ...], conflict_target: str) -> tuple[str, list]:
+def _sqlite_insert_plan(
+    table: Table, columns: tuple[str, ...], conflict_target: str,
+) -> tuple[str, tuple[tuple[int, Callable[[Any], Any]], ...]]:
+    """The statement, and the positions of the values that need converting with their converters."""
     on_conflict = " ".join(part for part in ("ON CONFLICT", conflict_target, "DO NOTHING") if part)
     sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) {on_conflict}"
-    return sql, [_sqlite_converter(table.c[name]) for name in columns]
+    converters = ((i, _sqlite_converter(table.c[name])) for i, name in enumerate(columns))
+    return sql, tuple((i, convert) for i, convert in converters if convert is not None)
 
 
-async def _sqlite_insert(session: AsyncSession, table: Table, rows: list[dict[str, Any]],
-                         conflict_target: str = "") -> None:
+def _sqlite_insert(session: Session, table: Table, rows: list[dict[str, Any]], conflict_target: str = "") -> None:
     """Insert rows (all with the same keys) through the driver; a row that conflicts is skipped."""
     if not rows:
         return
-    sql, converters = _sqlite_insert_plan(table, tuple(rows[0]), conflict_target)
-    values = [
-        tuple(value if value is None or convert is None else convert(value)
-              for convert, value in zip(converters, row.values()))
-        for row in rows
-    ]
-    await (await session.connection()).exec_driver_sql(sql, values)
+    sql, converted = _sqlite_insert_plan(table, tuple(rows[0]), conflict_target)
+    values = []
+    for row in rows:  # tens of thousands of rows in a cold poll: only the typed columns are touched
+        row_values = list(row.values())
+        for i, convert in converted:
+            if row_values[i] is not None:
+                row_values[i] = convert(row_values[i])
+        values.append(tuple(row_values))
+    session.connection().exec_driver_sql(sql, values)
 
 
-async def _sqlite_insert_items(session: AsyncSession, fresh: Sequence["EntryData"], now: datetime) -> dict[str, int]:
+def _sqlite_insert_items(session: Session, fresh: Sequence["EntryData"], now: datetime) -> dict[str, int]:
     """Insert new items; identity -> id of each one inserted.
 
     The writer holds SQLite's write lock (BEGIN IMMEDIATE) since its lookup, so no
     other process can have stored one of these identities in between.
     """
-    await _sqlite_insert(session, Item.__table__, [_item_row(entry, now) for entry in fresh], "(identity)")
-    conn = await session.connection()
+    _sqlite_insert(session, Item.__table__, [_item_row(entry, now) for entry in fresh], "(identity)")
+    conn = session.connection()
     ids: dict[str, int] = {}
     for chunk in _chunks([entry.identity for entry in fresh]):
-        result = await conn.exec_driver_sql(
+        result = conn.exec_driver_sql(
             f"SELECT id, identity FROM items WHERE identity IN ({', '.join('?' * len(chunk))})", tuple(chunk)
         )
         ids.update({identity: item_id for item_id, identity in result})
@@ -215,7 +223,7 @@ def _classification_values(entry: "EntryData") -> dict[str, Any]:
     }
 
 
-async def _update_edited(session: AsyncSession, edited: list[tuple[Any, "EntryData"]], now: datetime) -> None:
+def _update_edited(session: Session, edited: list[tuple[Any, "EntryData"]], now: datetime) -> None:
     table = Item.__table__
     for stored, entry in edited:
         values: dict[str, Any] = {
@@ -226,16 +234,16 @@ async def _update_edited(session: AsyncSession, edited: list[tuple[Any, "EntryDa
             # The feed now gives a real date: better than the first-seen time we had.
             values.update(published_at=entry.published_at, date_is_fallback=False)
         values.update(_classification_values(entry))
-        await session.execute(update(table).where(table.c.id == stored.id).values(**values))
+        session.execute(update(table).where(table.c.id == stored.id).values(**values))
     classified = [(stored, entry) for stored, entry in edited if entry.classification is not None]
     if classified:
         # Themes follow the edited text: replace the item's rows.
-        await session.execute(delete(ItemTheme).where(ItemTheme.item_id.in_([s.id for s, _ in classified])))
+        session.execute(delete(ItemTheme).where(ItemTheme.item_id.in_([s.id for s, _ in classified])))
         rows = [
             {"item_id": stored.id, "theme": theme, "score": float(entry.classification.scores.get(theme, 0.0)),
              "published_at": entry.published_at if stored.date_is_fallback and not entry.date_is_fallback else stored.published_at}
             for stored, entry in classified for theme in entry.classification.themes
         ]
         if rows:
-            await session.execute(_insert(session, ItemTheme.__table__), rows)
+            session.execute(_insert(session, ItemTheme.__table__), rows)
 

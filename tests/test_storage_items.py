@@ -40,8 +40,7 @@ async def test_stored_entries_read_back_unchanged(db) -> None:
     published = [NOW - timedelta(days=1), NOW.replace(microsecond=123456),
                  NOW.astimezone(timezone(timedelta(hours=8)))]
     entries = [_entry(n, published=p, classified=n != 2) for n, p in enumerate(published)]
-    async with db.transaction() as session:
-        counts = await store_entries(session, feed_id, entries, NOW)
+    counts = await db.run_write(store_entries, feed_id, entries, NOW)
     assert counts.new == 3 and len(counts.new_item_ids) == 3
 
     async with db.read() as session:
@@ -72,9 +71,8 @@ async def test_stored_entries_read_back_unchanged(db) -> None:
 
 async def test_stored_times_compare_in_queries_like_any_other(db) -> None:
     feed_id = await _feed(db)
-    async with db.transaction() as session:
-        await store_entries(session, feed_id, [_entry(1, published=NOW - timedelta(hours=2)),
-                                               _entry(2, published=NOW + timedelta(microseconds=1))], NOW)
+    await db.run_write(store_entries, feed_id, [_entry(1, published=NOW - timedelta(hours=2)),
+                                                _entry(2, published=NOW + timedelta(microseconds=1))], NOW)
     async with db.read() as session:
         later = (await session.execute(select(Item.identity).where(Item.published_at >= NOW))).scalars().all()
         recent = (await session.execute(
@@ -85,10 +83,8 @@ async def test_stored_times_compare_in_queries_like_any_other(db) -> None:
 async def test_storing_the_same_entries_again_adds_nothing(db) -> None:
     feed_id = await _feed(db)
     entries = [_entry(1, published=NOW), _entry(2, published=NOW)]
-    async with db.transaction() as session:
-        await store_entries(session, feed_id, entries, NOW)
-    async with db.transaction() as session:
-        again = await store_entries(session, feed_id, entries, NOW + timedelta(minutes=5))
+    await db.run_write(store_entries, feed_id, entries, NOW)
+    again = await db.run_write(store_entries, feed_id, entries, NOW + timedelta(minutes=5))
     assert (again.new, again.updated, again.new_item_ids) == (0, 0, ())
     async with db.read() as session:
         assert len((await session.execute(select(Item))).scalars().all()) == 2

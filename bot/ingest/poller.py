@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from bot.feeds_file import FeedsFile
 from bot.ingest.fetch import FeedError, Fetcher, FetchLimits, FetchResult, Validators
 from bot.ingest.parse import MAX_ENTRIES, Classifier, ParsedFeed, ParsePool
@@ -29,7 +31,6 @@ from storage.feeds import (
     feeds_for_update,
     next_due_at,
     sync_feeds,
-    update_feed_state,
     update_feed_states,
 )
 from storage.items import StoreCounts, store_entries
@@ -219,12 +220,11 @@ class Poller:
             await self._record(feed, self._error_state(feed, parsed.error, result.http_status, now))
             return FeedOutcome(feed.id, feed.name, feed.url, "error", error=parsed.error.reason)
         state = self._ok_state(feed, result, now, status="ok", parsed=parsed)
+        pending = _PendingStore(feed.id, parsed.entries, state, now)
         if self._batch_stores:
-            counts = await self._store_batched(_PendingStore(feed.id, parsed.entries, state, now))
+            counts = await self._store_batched(pending)
         else:
-            async with self.db.transaction() as session:
-                counts = await store_entries(session, feed.id, parsed.entries, now)
-                await update_feed_state(session, feed.id, state)
+            [counts] = await self.db.run_write(_store_feeds, [pending])
         return FeedOutcome(
             feed.id, feed.name, feed.url, "ok", new_items=counts.new, updated_items=counts.updated,
             entries=len(parsed.entries), warning=parsed.warning, new_item_ids=counts.new_item_ids,
@@ -233,8 +233,8 @@ class Poller:
     async def _store_batched(self, pending: "_PendingStore") -> StoreCounts:
         """Queue one feed's entries; the writer stores every feed queued meanwhile in one transaction.
 
-        On SQLite each transaction costs a BEGIN IMMEDIATE, a commit and statements compiled
-        per feed; while one batch is written, the next feeds' entries queue up behind it.
+        On SQLite each transaction costs a BEGIN IMMEDIATE and a commit; while one batch
+        is written, the next feeds' entries queue up behind it.
         """
         pending.done = asyncio.get_running_loop().create_future()
         self._pending_stores.append(pending)
@@ -248,9 +248,7 @@ class Poller:
             del self._pending_stores[:STORE_BATCH]
             try:
                 async with self._write_lock:
-                    async with self.db.transaction() as session:
-                        counts = [await store_entries(session, p.feed_id, p.entries, p.now) for p in batch]
-                        await update_feed_states(session, [(p.feed_id, p.state) for p in batch])
+                    counts = await self.db.run_write(_store_feeds, batch)
             except Exception:
                 # One bad feed must not cost the others: store each alone and report its own failure.
                 log.info("a batch of %d feeds failed to store; storing them one by one", len(batch))
@@ -264,9 +262,7 @@ class Poller:
     async def _write_one(self, pending: "_PendingStore") -> None:
         try:
             async with self._write_lock:
-                async with self.db.transaction() as session:
-                    count = await store_entries(session, pending.feed_id, pending.entries, pending.now)
-                    await update_feed_state(session, pending.feed_id, pending.state)
+                [count] = await self.db.run_write(_store_feeds, [pending])
         except Exception as exc:
             if not pending.done.done():
                 pending.done.set_exception(exc)
@@ -288,8 +284,7 @@ class Poller:
             batch, self._pending_states = self._pending_states, []
             try:
                 async with self._write_lock:
-                    async with self.db.transaction() as session:
-                        await update_feed_states(session, batch)
+                    await self.db.run_write(update_feed_states, batch)
             except Exception:
                 log.exception("recording the state of %d feeds failed", len(batch))
 
@@ -333,6 +328,13 @@ class _PendingStore:
     state: dict[str, Any]
     now: datetime
     done: "asyncio.Future[StoreCounts] | None" = None
+
+
+def _store_feeds(session: Session, batch: Sequence[_PendingStore]) -> list[StoreCounts]:
+    """Store several feeds' entries and their new states in the caller's transaction."""
+    counts = [store_entries(session, p.feed_id, p.entries, p.now) for p in batch]
+    update_feed_states(session, [(p.feed_id, p.state) for p in batch])
+    return counts
 
 
 def _clip(value: str | None, limit: int) -> str | None:
