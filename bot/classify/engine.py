@@ -31,7 +31,6 @@ MAX_EVIDENCE = 3
 
 _TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->|<[^<>]{0,2000}>", re.IGNORECASE | re.DOTALL)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
-_SPACES = re.compile(r"\s+")
 _ACRONYM = re.compile(r"(?<![\w.])(U\.S\.A\.|U\.S\.|USA|US|U\.K\.|UK|U\.N\.|UN)(?![\w])")
 _WORD = re.compile(r"[a-z0-9ū]+")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -51,7 +50,7 @@ def clean_text(text: str, limit: int) -> str:
     if "&" in text:
         text = html.unescape(text)
     text = _CONTROL.sub(" ", text)
-    return _SPACES.sub(" ", text).strip()[:limit]
+    return " ".join(text.split())[:limit]  # split() folds exactly the whitespace \s matches
 
 
 def _acronym(match: re.Match[str]) -> str:

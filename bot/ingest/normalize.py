@@ -11,6 +11,7 @@ import hashlib
 import html
 import re
 import time
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -27,7 +28,6 @@ _CDATA = re.compile(r"<!\[CDATA\[(.*?)(?:\]\]>|$)", re.S)
 # Block-level boundaries become spaces so words on either side do not run together.
 _BLOCK = re.compile(r"</?(?:p|div|br|li|ul|ol|h[1-6]|tr|td|th|table|blockquote|pre|section|article|hr|figure|figcaption|dd|dt)\b[^>]*>", re.I)
 _TAG = re.compile(r"</?[A-Za-z][^<>]*(?:>|$)|<![^<>]*>|<\?[^<>]*>")
-_SPACE = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 
 # Query parameters that only track the reader, never select the content.
@@ -38,6 +38,8 @@ _TRACKING_NAMES = frozenset({
     "oly_anon_id", "oly_enc_id", "rb_clickid", "s_cid", "spm", "__s",
 })
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# A query parameter that parse_qsl and urlencode would hand back unchanged.
+_PLAIN_PARAM = re.compile(r"[A-Za-z0-9_.~-]+=[A-Za-z0-9_.~-]*")
 
 
 def html_to_text(value: str | None, max_chars: int) -> str:
@@ -46,8 +48,9 @@ def html_to_text(value: str | None, max_chars: int) -> str:
         return ""
     text = value
     if "<" in text:
-        text = _CDATA.sub(r"\1", text)
-        text = _COMMENT.sub(" ", text)
+        if "<!" in text:
+            text = _CDATA.sub(r"\1", text)
+            text = _COMMENT.sub(" ", text)
         text = _INVISIBLE.sub(" ", text)
         text = _BLOCK.sub(" ", text)
         text = _TAG.sub("", text)
@@ -57,7 +60,8 @@ def html_to_text(value: str | None, max_chars: int) -> str:
         if "<" in text:
             text = _TAG.sub("", text)
     text = _CONTROL.sub("", text)
-    text = _SPACE.sub(" ", text).strip()
+    # split() folds the same Unicode whitespace as the regex \s, at a tenth of re.sub's cost.
+    text = " ".join(text.split())
     return cap(text, max_chars)
 
 
@@ -107,12 +111,20 @@ def canonical_url(link: str | None, base: str | None = None) -> str | None:
     path = parts.path or "/"
     query = parts.query
     if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        kept = [(k, v) for k, v in pairs if not _is_tracking(k)]
-        if len(kept) != len(pairs):
-            query = urlencode(kept, doseq=True)
+        query = _without_tracking(query)
     url = urlunsplit((scheme, netloc, path, query, ""))
     return url if len(url) <= MAX_URL_CHARS else None
+
+
+def _without_tracking(query: str) -> str:
+    params = query.split("&")
+    if all(_PLAIN_PARAM.fullmatch(param) for param in params):
+        # The common case, without decoding and re-encoding: the same result, cheaper.
+        kept = [param for param in params if not _is_tracking(param.partition("=")[0])]
+        return query if len(kept) == len(params) else "&".join(kept)
+    pairs = parse_qsl(query, keep_blank_values=True)
+    kept_pairs = [(k, v) for k, v in pairs if not _is_tracking(k)]
+    return query if len(kept_pairs) == len(pairs) else urlencode(kept_pairs, doseq=True)
 
 
 def _is_tracking(name: str) -> bool:
@@ -130,7 +142,7 @@ def struct_to_utc(value: time.struct_time | tuple | None) -> datetime | None:
         return None
 
 
-def entry_date(candidates: list[datetime | None], fallback: datetime, now: datetime) -> tuple[datetime, bool]:
+def entry_date(candidates: Iterable[datetime | None], fallback: datetime, now: datetime) -> tuple[datetime, bool]:
     """The first plausible date (not more than a day in the future), else the fallback.
 
     Returns (date, is_fallback).

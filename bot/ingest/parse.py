@@ -77,6 +77,10 @@ class ParsedFeed:
 
 Classifier = Callable[[str, str], Any]
 
+# Entries are read by the keys feedparser stores them under: FeedParserDict's own lookup maps
+# legacy names and warns on some (a missing updated_parsed), costly per entry of a big poll.
+_get = dict.get
+
 _HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html[\s>]|head[\s>]|body[\s>])", re.I | re.S)
 _SAX_POSITION = re.compile(r"^<unknown>:(\d+):(\d+):\s*")
 
@@ -122,7 +126,7 @@ def _parse(body, url, content_type, fetched_at, classify, max_entries) -> Parsed
         if not doc.get("version"):
             return ParsedFeed(None, (), error=FeedError("not_feed", "not a feed: no RSS or Atom elements found"))
     feed_title = html_to_text(feed_info.get("title"), MAX_TITLE_CHARS) or None
-    feed_date = struct_to_utc(feed_info.get("updated_parsed") or feed_info.get("published_parsed"))
+    feed_date = struct_to_utc(_get(feed_info, "updated_parsed") or _get(feed_info, "published_parsed"))
     notes: list[str] = []
     if len(raw_entries) > max_entries:
         notes.append(f"{len(raw_entries) - max_entries} entries beyond the first {max_entries} ignored")
@@ -167,10 +171,10 @@ def _parse(body, url, content_type, fetched_at, classify, max_entries) -> Parsed
 
 def _addresses(raw: Any, feed_url: str) -> tuple[str | None, str | None]:
     """An entry's canonical link and guid."""
-    link = canonical_url(raw.get("link"), feed_url)
-    guid = raw.get("id") or raw.get("guid")
+    link = canonical_url(_get(raw, "link"), feed_url)
+    guid = _get(raw, "id")  # feedparser stores <guid> as "id"
     guid = cap(str(guid).strip(), MAX_GUID_CHARS) if guid else None
-    if not link and guid and (raw.get("guidislink") or guid.startswith(("http://", "https://"))):
+    if not link and guid and (_get(raw, "guidislink") or guid.startswith(("http://", "https://"))):
         # Many RSS feeds put the only link in <guid isPermaLink="true">.
         link = canonical_url(guid, feed_url)
     return link, guid
@@ -191,23 +195,23 @@ def _entry(
     raw: Any, link: str | None, guid: str | None, link_is_identity: bool,
     feed_url: str, feed_date: datetime | None, fetched_at: datetime,
 ) -> EntryData | None:
-    summary_html = raw.get("summary")
+    summary_html = _get(raw, "summary")
     if not summary_html:
-        content = raw.get("content") or []
+        content = _get(raw, "content") or []
         summary_html = content[0].get("value") if content else None
     summary = html_to_text(summary_html, MAX_SUMMARY_CHARS)
-    title = html_to_text(raw.get("title"), MAX_TITLE_CHARS)
+    title = html_to_text(_get(raw, "title"), MAX_TITLE_CHARS)
     if not title and not summary and not link and not guid:
         return None
     identity = identity_key(link if link_is_identity or not guid else None, guid, feed_url, title, summary)
     if not title:
         title = cap(summary, FALLBACK_TITLE_CHARS) if summary else (link or "(untitled)")
     published, is_fallback = entry_date(
-        [struct_to_utc(raw.get(k)) for k in ("published_parsed", "updated_parsed", "created_parsed")],
+        (struct_to_utc(_get(raw, k)) for k in ("published_parsed", "updated_parsed", "created_parsed")),
         feed_date or fetched_at,
         fetched_at,
     )
-    author = html_to_text(raw.get("author"), MAX_AUTHOR_CHARS) or None
+    author = html_to_text(_get(raw, "author"), MAX_AUTHOR_CHARS) or None
     return EntryData(
         identity=identity, url=link, guid=guid, title=title, summary=summary, author=author,
         published_at=published, date_is_fallback=is_fallback,
