@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.orm import Session
 
 from bot.errors import ConfigError
-from storage.db import normalize_database_url, redact_url
+from storage.db import Database, normalize_database_url, redact_url
 from storage.models import Feed
 
 
@@ -62,3 +64,39 @@ async def test_sqlite_runs_in_wal_mode(sqlite_db) -> None:
     async with sqlite_db.read() as session:
         mode = (await session.execute(text("PRAGMA journal_mode"))).scalar_one()
     assert mode == "wal"
+
+
+async def test_a_write_commits_when_it_returns_and_leaves_nothing_when_it_raises(db) -> None:
+    def add_feed(session: Session, url: str, fail: bool = False) -> str:
+        session.add(Feed(url=url, name="x", kind="news"))
+        session.flush()
+        if fail:
+            raise RuntimeError("disk on fire")
+        return url
+
+    assert await db.run_write(add_feed, "https://example.org/kept") == "https://example.org/kept"
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        await db.run_write(add_feed, "https://example.org/lost", fail=True)
+    async with db.read() as session:
+        urls = (await session.execute(select(Feed.url))).scalars().all()
+    assert urls == ["https://example.org/kept"]
+
+
+async def test_sqlite_writes_run_in_one_writer_thread_that_close_stops(tmp_path: Path) -> None:
+    database = Database.connect(f"sqlite:///{tmp_path / 'w.db'}")
+    await database.upgrade()
+    seen = await database.run_write(lambda session: threading.current_thread().name)
+    assert seen.startswith("briefbot-sqlite-writer")
+    await database.close()
+    assert not [t for t in threading.enumerate() if t.name.startswith("briefbot-sqlite-writer")]
+
+
+async def test_an_in_memory_database_is_written_through_its_own_connection() -> None:
+    database = Database.connect("sqlite:///:memory:")
+    try:
+        await database.upgrade()
+        await database.run_write(lambda session: session.add(Feed(url="https://example.org/m", name="m", kind="news")))
+        async with database.read() as session:
+            assert (await session.execute(select(Feed.url))).scalars().all() == ["https://example.org/m"]
+    finally:
+        await database.close()
