@@ -292,6 +292,12 @@ async def test_malformed_xml_without_entries_is_an_error_with_the_line(db, serve
     assert row.last_error.startswith("malformed XML: mismatched tag at line 4")
 
 
+async def test_a_text_file_that_parses_into_empty_entries_is_not_a_success(db, server):
+    server.serve("/notes", "id\tname\n1\t<item>\n2\t<entry>x\n", "text/tab-separated-values")
+    row = await poll_one_failure(db, server, "/notes")
+    assert row.last_error.endswith("no readable entries")
+
+
 async def test_malformed_xml_with_readable_entries_is_a_success_with_a_warning(db, server):
     server.serve("/bozo", "\n" + rss(item("Kept", "http://example.org/kept")))  # blank line before the declaration
     summary = await poll(db, feeds(("Bozo", server.url("/bozo"))))

@@ -156,6 +156,11 @@ def _parse(body, url, content_type, fetched_at, classify, max_entries) -> Parsed
                     log.warning("classifier failed on an entry of %s: %s", url, exc)
         entries.append(entry)
 
+    if problem and not entries:
+        # A broken document whose parse yielded only empty shells (a text file, a page of
+        # tag soup) has nothing readable: that is a failure, not a success with a warning.
+        kind = "not_feed" if problem.startswith("not served as XML") else "malformed"
+        return ParsedFeed(None, (), error=FeedError(kind, f"{problem}; no readable entries"))
     if problem:
         notes.insert(0, f"{problem}; {len(entries)} entries kept")
     if duplicates:
