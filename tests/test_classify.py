@@ -297,3 +297,14 @@ def test_a_theme_only_the_summary_lists_is_held_to_a_higher_share(tmp_path: Path
 
     assert "us-china-dialogue" in themes_with(0.0) and len(themes_with(0.0)) > 1
     assert themes_with(1.0) == ("us-china-dialogue",)
+
+
+def test_spellings_that_fold_to_the_same_words_count_once_at_the_highest_weight(tmp_path: Path) -> None:
+    def spellings(d) -> None:
+        d["themes"][4]["requires"] = []
+        d["themes"][4]["rules"] = []
+        d["themes"][4]["phrases"] = {"hacker": 0.5, "hackers": 1.0, "Hackers": 0.25}
+    classifier = Classifier.load(_theme_file_with(tmp_path, spellings))
+    scale = classifier.theme_file.scale
+    score = classifier.classify("News", "Hackers struck again.").scores["cbrn-cyber-misuse"]
+    assert score == round(1.0 / (1.0 + scale), 4)  # not 1.75: one phrase, its highest weight

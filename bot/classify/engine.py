@@ -179,7 +179,16 @@ class Matcher:
                     self._by_first[key[0]][0] = pid
                 else:
                     by_second.setdefault(key[1], []).append((key[2:], pid))
-        self._effects[pid].append(effect)
+        # Spellings that fold to the same words ("hacker"/"hackers", "red-team"/"red team")
+        # are one phrase: it counts once per effect, at the highest weight written for it,
+        # so listing variants for readability never multiplies a phrase's weight.
+        effects = self._effects[pid]
+        for k, known in enumerate(effects):
+            if known.kind == effect.kind and known.target == effect.target:
+                if effect.weight > known.weight:
+                    effects[k] = effect
+                return
+        effects.append(effect)
 
     def scan(self, folded: str) -> dict[int, int]:
         """Phrase id -> index of its first occurrence (a word index, or -1 - char offset for CJK)."""
