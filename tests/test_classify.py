@@ -39,6 +39,26 @@ def test_us_china_trade_talks_without_ai_are_off_topic() -> None:
     assert not c.relevant
 
 
+def test_trade_news_beside_an_ai_export_rule_in_the_title_does_not_cancel_it() -> None:
+    # The title states the main subject in a decisive phrase; the summary's tariffs, earnings and
+    # TikTok weigh against relevance in general, not against the theme the title names.
+    c = classify(
+        "Washington adds AI chip export controls to its tariff package",
+        "Shares fell on the tariffs and the rare earths dispute; the TikTok deal and soybean purchases "
+        "were also in the package, and chipmakers cut earnings guidance.",
+    )
+    assert c.themes == ("export-controls-compute",)
+
+
+def test_a_trade_deal_whose_summary_names_export_controls_stays_off_topic() -> None:
+    c = classify(
+        "US and China agree to a trade truce with a tariff cut and a rare-earths pause",
+        "Beijing delayed its rare-earth export controls and pledged soybean purchases; "
+        "Nvidia's Blackwell chips were not discussed.",
+    )
+    assert not c.relevant
+
+
 def test_an_item_can_carry_several_themes_in_the_fixed_order() -> None:
     c = classify(
         "Revive the US-China AI dialogue",

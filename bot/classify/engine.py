@@ -28,6 +28,8 @@ MAX_TITLE_CHARS = 1_000
 MAX_SUMMARY_CHARS = 6_000
 MAX_EVIDENCE_CHARS = 160
 MAX_EVIDENCE = 3
+# A phrase of this weight decides a theme on its own (with scale 2 and threshold 0.5).
+DECISIVE_WEIGHT = 2.0
 
 _TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->|<[^<>]{0,2000}>", re.IGNORECASE | re.DOTALL)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
@@ -229,6 +231,7 @@ class Matcher:
         title_contexts: set[str] = set()
         raw = dict.fromkeys(THEME_IDS, 0.0)
         titled: set[str] = set()  # themes the title itself speaks to (a phrase or a rule met there)
+        decisive: set[str] = set()  # themes the title states in a decisive phrase, their context present
         penalty = dict.fromkeys(THEME_IDS, 0.0)
         off = 0.0
         argued = False
@@ -247,6 +250,8 @@ class Matcher:
                         title_contexts.update(groups)
                 for target, weight in positive:
                     raw[target] += weight * boost
+                    if in_title and weight >= DECISIVE_WEIGHT:
+                        decisive.add(target)
                     reasons.append((target, weight * boost, pid, in_title))
                     if in_title:
                         titled.add(target)
@@ -266,6 +271,7 @@ class Matcher:
             for alternatives in self._requires[theme.id]:
                 if contexts.isdisjoint(alternatives):
                     value *= tf.missing_context_factor
+                    decisive.discard(theme.id)  # "Trump-Xi" without AI decides nothing here
                     break
             rules = self._rules[theme.id]
             if rules:
@@ -284,7 +290,13 @@ class Matcher:
                             if in_title:
                                 titled.add(theme.id)
                 value += best
-            value -= penalty[theme.id] + off
+            # Off-topic cues (tariffs, earnings, TikTok) say the item as a whole is about something
+            # else: they weigh against every theme, except one whose decisive phrase stands in the
+            # title, which states the main subject (an AI chip export rule announced beside tariffs
+            # is still an export rule). Only the title counts here: summaries of trade deals name
+            # rare-earth "export controls" or "Trump-Xi" talks in passing, and concept rules are met
+            # by such items too. A theme's own negative cues always count.
+            value -= penalty[theme.id] + (0.0 if theme.id in decisive else off)
             score = value / (value + tf.scale) if value > 0 else 0.0
             scores[theme.id] = round(score, 4)
             if score >= theme.threshold:
