@@ -131,11 +131,15 @@ class Database:
         async with self.transaction() as session:
             return await session.run_sync(fn, *args, **kwargs)
 
+    def _sqlite_file(self) -> str | None:
+        """The database file on SQLite; None elsewhere and for an in-memory database, which is
+        private to its connection (a second connection would see another, empty database)."""
+        path = self.engine.url.database if self.dialect == "sqlite" else None
+        return path if path and path != ":memory:" else None
+
     def _sqlite_writer(self) -> "_SqliteWriter | None":
         if self._writer is None:
-            path = self.engine.url.database if self.dialect == "sqlite" else None
-            # An in-memory database is private to its connection: write through the engine's.
-            self._writer = _SqliteWriter(self.engine.url) if path and path != ":memory:" else False
+            self._writer = _SqliteWriter(self.engine.url) if self._sqlite_file() else False
         return self._writer or None
 
     @contextlib.asynccontextmanager
@@ -162,14 +166,12 @@ class Database:
             yield _EngineReads(conn)
 
     async def _sqlite_reader(self) -> Any:
-        if self.dialect != "sqlite":
-            return None
         if self._reader is None:
             async with self._reader_lock:
                 if self._reader is None:
-                    path = self.engine.url.database
-                    if not path or path == ":memory:":
-                        self._reader = False  # another connection would see another database
+                    path = self._sqlite_file()
+                    if path is None:
+                        self._reader = False
                     else:
                         import aiosqlite
 

@@ -63,10 +63,11 @@ def store_entries(session: Session, feed_id: int, entries: Sequence["EntryData"]
         )
         existing.update({row.identity: row for row in rows})
 
+    on_sqlite = session.get_bind().dialect.name == "sqlite"
     ids: dict[str, int] = {identity: row.id for identity, row in existing.items()}
     fresh = [by_identity[i] for i in identities if i not in existing]
     new_ids: list[int] = []
-    if fresh and session.get_bind().dialect.name == "sqlite":
+    if fresh and on_sqlite:
         new = _sqlite_insert_items(session, fresh, now)
         ids.update(new)
         new_ids.extend(new.values())
@@ -120,7 +121,7 @@ def store_entries(session: Session, feed_id: int, entries: Sequence["EntryData"]
         {"item_id": ids[entry.identity], "feed_id": feed_id, "guid": entry.guid, "seen_at": now}
         for entry in entries if entry.identity in ids
     ]
-    if session.get_bind().dialect.name == "sqlite":
+    if on_sqlite:
         _sqlite_insert(session, ItemTheme.__table__, theme_rows)
         _sqlite_insert(session, ItemSource.__table__, source_rows)
     else:
