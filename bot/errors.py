@@ -7,3 +7,7 @@ class BriefbotError(Exception):
 
 class ConfigError(BriefbotError):
     """A settings value or a configuration file is wrong."""
+
+
+class DatabaseUnavailable(BriefbotError):
+    """The configured database cannot be reached or opened."""

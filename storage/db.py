@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -25,7 +26,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.errors import ConfigError
+from bot.errors import ConfigError, DatabaseUnavailable
 
 DEFAULT_SQLITE_FILE = "briefbot.db"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -181,9 +182,22 @@ class Database:
         return self._reader or None
 
     async def upgrade(self) -> None:
-        """Bring the schema to the newest Alembic revision."""
-        async with self.engine.begin() as conn:
-            await conn.run_sync(_run_alembic_upgrade)
+        """Bring the schema to the newest Alembic revision.
+
+        Every command starts here, so a database that cannot be reached (server down,
+        wrong host or password, a SQLite file in a missing directory) is reported
+        here as one line naming it, not as a driver traceback.
+        """
+        try:
+            conn = await self.engine.connect()
+        except (OSError, DBAPIError) as exc:
+            reason = getattr(exc, "orig", None) or exc
+            raise DatabaseUnavailable(f"database {redact_url(self.url)}: cannot connect ({reason})") from exc
+        try:
+            async with conn.begin():
+                await conn.run_sync(_run_alembic_upgrade)
+        finally:
+            await conn.close()
 
     async def close(self) -> None:
         if self._reader:

@@ -76,3 +76,16 @@ def test_sources_lists_configured_feeds_never_polled(tmp_path):
     feeds.write_text("feeds:\n  - {name: Later, url: 'http://127.0.0.1:9/x', kind: news}\n", encoding="utf-8")
     result = run(tmp_path, "sources", "--feeds", str(feeds))
     assert result.returncode == 0 and "never polled" in result.stdout
+
+
+def test_a_database_that_cannot_be_reached_is_one_clear_line_and_exit_2(tmp_path):
+    env = {**os.environ, "DATABASE_URL": "postgresql://briefbot:secret@127.0.0.1:1/briefbot"}
+    refused = subprocess.run([sys.executable, "-m", "bot", "sources"], cwd=tmp_path, env=env,
+                             capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert "database postgresql+asyncpg://briefbot:***@127.0.0.1:1/briefbot: cannot connect" in refused.stderr
+    assert "secret" not in refused.stderr
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'no-such-dir' / 'x.db'}"
+    missing = subprocess.run([sys.executable, "-m", "bot", "sources"], cwd=tmp_path, env=env,
+                             capture_output=True, text=True, timeout=120)
+    assert missing.returncode == 2 and "cannot connect (unable to open database file)" in missing.stderr
