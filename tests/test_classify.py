@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import pickle
 from pathlib import Path
 
@@ -62,10 +61,10 @@ def test_a_trade_deal_whose_summary_names_export_controls_stays_off_topic() -> N
 
 def test_an_item_can_carry_several_themes_in_the_fixed_order() -> None:
     c = classify(
-        "US and China should set up an AI incident hotline",
-        "Washington and Beijing could agree to notify each other of serious AI incidents through a dedicated crisis channel.",
+        "Revive the US-China AI dialogue",
+        "Washington and Beijing should restart talks on AI risk and build trust between standards bodies such as TC260 and NIST.",
     )
-    assert {"us-china-dialogue", "incident-response"} <= set(c.themes)
+    assert {"us-china-dialogue", "standards-evaluations"} <= set(c.themes)
     assert list(c.themes) == [t for t in THEME_IDS if t in c.themes]
 
 
@@ -154,71 +153,16 @@ def test_classification_is_deterministic_and_picklable() -> None:
     assert pickle.loads(pickle.dumps(classify)) is classify
 
 
-def test_the_version_names_the_theme_file_and_its_learned_layer(tmp_path: Path) -> None:
-    layer = DEFAULT_THEME_FILE.with_name("learned.json").read_text(encoding="utf-8")
-    (tmp_path / "learned.json").write_text(layer, encoding="utf-8")
+def test_the_version_names_the_theme_file(tmp_path: Path) -> None:
     copy = tmp_path / "themes.yaml"
-    copy.write_text(DEFAULT_THEME_FILE.read_text(encoding="utf-8"), encoding="utf-8")
-    assert Classifier.load(copy).version == classifier_version()
     copy.write_text(DEFAULT_THEME_FILE.read_text(encoding="utf-8") + "\n# tuned\n", encoding="utf-8")
-    tuned = Classifier.load(copy).version
-    assert tuned != classifier_version()
-    (tmp_path / "learned.json").write_text(layer.replace('"C": 1.0', '"C": 1'), encoding="utf-8")
-    assert Classifier.load(copy).version not in (tuned, classifier_version())
+    assert Classifier.load(copy).version != classifier_version()
     assert classify("a", "b").version == classifier_version()
     assert len(classifier_version()) <= 40
 
 
-def test_a_theme_file_whose_learned_layer_is_missing_says_how_to_fix_it(tmp_path: Path) -> None:
-    copy = tmp_path / "themes.yaml"
-    copy.write_text(DEFAULT_THEME_FILE.read_text(encoding="utf-8"), encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"learned layer .*learned\.json: cannot read .*briefbot train.*learned_layer: null"):
-        Classifier.load(copy)
-
-
-def test_a_malformed_learned_layer_is_an_error_naming_the_file(tmp_path: Path) -> None:
-    copy = tmp_path / "themes.yaml"
-    copy.write_text(DEFAULT_THEME_FILE.read_text(encoding="utf-8"), encoding="utf-8")
-    (tmp_path / "learned.json").write_text('{"format": 1, "themes": ["chip-race"]}', encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"learned layer .*learned\.json: its themes are not the current theme ids"):
-        Classifier.load(copy)
-    (tmp_path / "learned.json").write_text("not json", encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"learned layer .*learned\.json: .*briefbot train"):
-        Classifier.load(copy)
-
-
-def test_the_bundled_learned_layer_was_trained_with_the_bundled_theme_file() -> None:
-    # The layer reads the rules' scores: after editing themes.yaml, run `briefbot train`.
-    from bot.classify import default_classifier
-
-    classifier = default_classifier()
-    assert classifier.layer is not None
-    assert classifier.layer.trained_with["theme_file"] == classifier.theme_file.digest
-
-
-def test_a_theme_the_learned_layer_adds_shows_the_words_that_weighed_most(tmp_path: Path) -> None:
-    from bot.classify import default_classifier
-
-    # A layer that knows one word and no rules: the evidence has to come from the words.
-    weights = {"t:sentinel": [[4, 12.0]], "s:sentinel": [[4, 12.0]]}
-    layer = {"format": 1, "themes": list(THEME_IDS), "intercepts": [-5.0] * len(THEME_IDS), "weights": weights}
-    (tmp_path / "learned.json").write_text(json.dumps(layer), encoding="utf-8")
-    copy = tmp_path / "themes.yaml"
-    copy.write_text(DEFAULT_THEME_FILE.read_text(encoding="utf-8"), encoding="utf-8")
-    classifier = Classifier.load(copy)
-    c = classifier.classify("Weekly notes", "Nothing here. A Sentinel report on the lab came out today! More later.")
-    assert c.themes == ("cbrn-cyber-misuse",)
-    assert c.evidence == ("A Sentinel report on the lab came out today!",)
-    assert c.scores["cbrn-cyber-misuse"] > 0.5 > c.scores["us-china-dialogue"]
-    assert classifier.classify("Sentinel", "").evidence == ("Sentinel",)
-    assert not classifier.classify("Weekly notes", "Nothing here.").relevant
-    assert default_classifier().rules_only().layer is None
-
-
 def _theme_file_with(tmp_path: Path, change) -> Path:
-    """A copy of the bundled theme file with `change` applied, on its rules alone."""
     data = yaml.safe_load(DEFAULT_THEME_FILE.read_text(encoding="utf-8"))
-    data["learned_layer"] = None
     change(data)
     path = tmp_path / "themes.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
@@ -367,7 +311,6 @@ def test_a_theme_only_the_summary_lists_is_held_to_a_higher_share(tmp_path: Path
     def themes_with(ratio: float) -> tuple[str, ...]:
         data = yaml.safe_load(DEFAULT_THEME_FILE.read_text(encoding="utf-8"))
         data["summary_only_ratio"] = ratio
-        data["learned_layer"] = None
         path = tmp_path / f"ratio-{ratio}.yaml"
         path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
         return Classifier.load(path).classify(title, summary).themes

@@ -54,10 +54,9 @@ async def test_reclassify_skips_current_items_unless_asked_for_all(db) -> None:
 async def test_a_changed_theme_file_replaces_stored_themes(db, tmp_path: Path) -> None:
     await _add(db, _item(1, "US tightens AI chip export controls on China", "The entity list grows."))
     await reclassify(db)
-    # A user's tuned copy, on its rules alone, in which "entity list" rules export controls out.
+    # A user's tuned copy in which "entity list" rules export controls out.
     text = DEFAULT_THEME_FILE.read_text(encoding="utf-8").replace(
-        "    negative:\n      earnings: 1.5\n", "    negative:\n      earnings: 1.5\n      entity list: 50\n").replace(
-        "learned_layer: learned.json", "learned_layer: null")
+        "    negative:\n      earnings: 1.5\n", "    negative:\n      earnings: 1.5\n      entity list: 50\n")
     tuned = tmp_path / "themes.yaml"
     tuned.write_text(text, encoding="utf-8")
     classifier = Classifier.load(tuned)

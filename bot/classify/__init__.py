@@ -4,10 +4,6 @@
 worker processes; it is a picklable module-level function that loads the
 default theme file once per process). `Classifier` loads any theme file, for the
 `classify`/`eval` commands and tests.
-
-Two stages: the theme file's rules (engine.py) score every theme and find the
-evidence; when the theme file names a learned layer (learned.py), that layer makes
-the final decision from the rules' scores and the item's words.
 """
 
 from __future__ import annotations
@@ -16,12 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.classify.engine import Matcher
-from bot.classify.learned import THRESHOLD as LEARNED_THRESHOLD
-from bot.classify.learned import LearnedLayer, load_learned_layer
 from bot.classify.theme_file import DEFAULT_THEME_FILE, ThemeFile, load_theme_file
 
 # Bump when the scoring code changes; the theme file's hash is appended.
-ENGINE_VERSION = "kw7"
+ENGINE_VERSION = "kw6"
 
 
 @dataclass(frozen=True)
@@ -52,37 +46,19 @@ class Classification:
 
 
 class Classifier:
-    """A classifier for one theme file and its learned layer, if the file names one.
+    """A classifier for one theme file (validated on load: ConfigError names the bad entry)."""
 
-    Both are validated on load: a ConfigError names the bad entry or file.
-    """
-
-    def __init__(self, theme_file: ThemeFile, layer: LearnedLayer | None = None) -> None:
+    def __init__(self, theme_file: ThemeFile) -> None:
         self.theme_file = theme_file
-        self.layer = layer
-        version = f"{ENGINE_VERSION}-{theme_file.digest}" if theme_file.digest else ENGINE_VERSION
-        self.version = f"{version}-{layer.digest}" if layer is not None and layer.digest else version
+        self.version = f"{ENGINE_VERSION}-{theme_file.digest}" if theme_file.digest else ENGINE_VERSION
         self._matcher = Matcher(theme_file)
 
     @classmethod
     def load(cls, path: str | Path = DEFAULT_THEME_FILE) -> "Classifier":
-        theme_file = load_theme_file(path)
-        layer = load_learned_layer(theme_file.learned_layer) if theme_file.learned_layer else None
-        return cls(theme_file, layer)
-
-    def rules_only(self) -> "Classifier":
-        """The same theme file without its learned layer (what the layer is trained on)."""
-        return self if self.layer is None else Classifier(self.theme_file)
-
-    def threshold(self, theme_id: str) -> float:
-        """The score at which a theme is chosen."""
-        if self.layer is not None:
-            return LEARNED_THRESHOLD
-        return next(t.threshold for t in self.theme_file.themes if t.id == theme_id)
+        return cls(load_theme_file(path))
 
     def classify(self, title: str, summary: str) -> Classification:
-        r = self._matcher.classify(title if isinstance(title, str) else "", summary if isinstance(summary, str) else "",
-                                   self.layer)
+        r = self._matcher.classify(title if isinstance(title, str) else "", summary if isinstance(summary, str) else "")
         return Classification(r.themes, r.scores, r.stance, r.relevant, r.evidence, self.version)
 
 

@@ -38,15 +38,6 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                    help="also print the F1-maximising threshold per theme (use on the dev split only)")
     e.set_defaults(func=_eval)
 
-    t = sub.add_parser("train", help="fit the learned layer to labelled items (after editing the theme file)",
-                       description="Fits the learned layer that makes the final decision from the rules' scores and "
-                                   "the item's words, and writes it where the theme file's learned_layer points. "
-                                   "Needs scikit-learn (pip install -e '.[train]'). Run `briefbot reclassify` after.")
-    t.add_argument("path", nargs="?", metavar="PATH", help="labeled JSON Lines (default: the bundled dev split)")
-    t.add_argument("--themes", metavar="FILE", help="theme file whose rules the layer reads (default: the bundled one)")
-    t.add_argument("--out", metavar="FILE", help="where to write the layer (default: the theme file's learned_layer)")
-    t.set_defaults(func=_train)
-
     r = sub.add_parser("reclassify", help="re-run the classifier over stored items",
                        description="Re-classifies stored items whose classifier version differs from the current "
                                    "one (after the theme file or classifier changed), in batches.")
@@ -112,42 +103,16 @@ def _eval(args: argparse.Namespace) -> int:
         load_labeled,
         split_path,
     )
-    from bot.classify.train import file_digest
 
     path = args.path or split_path(args.split)
     classifier = _load(args.themes)
     items = load_labeled(path)
     report = evaluate(classifier, items)
     print(format_report(report, f"classifier {classifier.version} on {path}", worst=args.worst))
-    if classifier.layer is not None and classifier.layer.trained_with.get("data") == file_digest(path):
-        print("\nnote: the learned layer was trained on these items, so these numbers are in-sample; "
-              "set `learned_layer: null` in a copy of the theme file to measure the rules alone")
     if args.calibrate:
         print("\nthreshold calibration (best threshold, F1 there, F1 now):")
         for tid, (cut, best, now) in calibrate(classifier, items).items():
             print(f"  {tid:<28}{cut:>6.2f}{best:>8.3f}{now:>8.3f}")
-    return 0
-
-
-def _train(args: argparse.Namespace) -> int:
-    from bot.classify.evaluate import load_labeled, split_path
-    from bot.classify.theme_file import load_theme_file
-    from bot.classify.train import file_digest, train, write_layer
-    from bot.errors import ConfigError
-
-    theme_file = load_theme_file(args.themes or DEFAULT_THEME_FILE)
-    out = args.out or theme_file.learned_layer
-    if not out:
-        raise ConfigError(f"train: {theme_file.path} names no learned_layer file; pass --out FILE "
-                          "and add `learned_layer: FILE` to the theme file")
-    path = args.path or split_path("dev")
-    items = load_labeled(path)
-    print(f"training the learned layer on {len(items)} labelled items from {path}", file=sys.stderr)
-    trained = train(Classifier(theme_file), items, file_digest(path),
-                    progress=lambda line: print(f"  {line}", file=sys.stderr))
-    write_layer(trained.document, out)
-    print(f"wrote {out}: {trained.features} features, {trained.weights} weights; "
-          "run `briefbot reclassify` to apply it to stored items")
     return 0
 
 

@@ -21,8 +21,6 @@ import html
 import re
 from dataclasses import dataclass
 
-from bot.classify import learned
-from bot.classify.learned import LearnedLayer
 from bot.classify.theme_file import ThemeFile
 from bot.themes import THEME_IDS
 
@@ -101,12 +99,6 @@ _SKIP = frozenset({"s", "the", "a", "an"})
 def words(folded: str) -> list[str]:
     cached = _STEMS.get  # most words are seen before: skip the call into stem()
     return [cached(w) or stem(w) for w in _WORD.findall(folded) if w not in _SKIP]
-
-
-def item_words(title: str, summary: str) -> tuple[list[str], list[str]]:
-    """The words the classifier reads in an item's title and in its summary."""
-    return (words(fold_text(clean_text(title or "", MAX_TITLE_CHARS))),
-            words(fold_text(clean_text(summary or "", MAX_SUMMARY_CHARS))))
 
 
 @dataclass(frozen=True)
@@ -200,9 +192,10 @@ class Matcher:
                 return
         effects.append(effect)
 
-    def scan(self, folded: str, ws: list[str]) -> dict[int, int]:
-        """Phrase id -> index of its first occurrence (a word index into `ws`, or -1 - char offset for CJK)."""
+    def scan(self, folded: str) -> dict[int, int]:
+        """Phrase id -> index of its first occurrence (a word index, or -1 - char offset for CJK)."""
         hits: dict[int, int] = {}
+        ws = words(folded)
         by_first = self._by_first
         n = len(ws)
         for i, w in enumerate(ws):
@@ -225,17 +218,14 @@ class Matcher:
                     hits[pid] = -1 - at
         return hits
 
-    def classify(self, title: str, summary: str, layer: LearnedLayer | None = None) -> Result:
-        """The rules' verdict; with a learned layer, the layer decides on the rules' scores and the words."""
+    def classify(self, title: str, summary: str) -> Result:
         tf = self.tf
         title_clean = clean_text(title or "", MAX_TITLE_CHARS)
         summary_clean = clean_text(summary or "", MAX_SUMMARY_CHARS)
         title_folded = fold_text(title_clean)
         summary_folded = fold_text(summary_clean)
-        title_words = words(title_folded)
-        summary_words = words(summary_folded)
-        title_hits = self.scan(title_folded, title_words)
-        summary_hits = self.scan(summary_folded, summary_words)
+        title_hits = self.scan(title_folded)
+        summary_hits = self.scan(summary_folded)
 
         contexts: set[str] = set()
         title_contexts: set[str] = set()
@@ -333,13 +323,6 @@ class Matcher:
             if scores[best.id] >= best.threshold - lower:
                 chosen = [best.id]
 
-        feats: dict[str, float] = {}
-        if layer is not None:
-            feats = learned.features(title_words, summary_words, scores, chosen)
-            probabilities = layer.probabilities(feats)
-            scores = {tid: round(p, 4) for tid, p in probabilities.items()}
-            chosen = [tid for tid in THEME_IDS if probabilities[tid] >= learned.THRESHOLD]
-
         relevant = bool(chosen)
         if not relevant:
             return Result((), scores, None, False, ())
@@ -347,64 +330,30 @@ class Matcher:
         needed = tf.stance_min if argued else tf.stance_news_min
         side = "engagement" if lean >= needed else "pressure" if -lean >= needed else "neutral"
         evidence = self._evidence(chosen, scores, reasons, title_clean, title_folded, summary_clean, summary_folded,
-                                  title_hits, summary_hits, layer, feats, title_words, summary_words)
+                                  title_hits, summary_hits)
         return Result(tuple(chosen), scores, side, True, evidence)
 
     def _evidence(self, chosen, scores, reasons, title_clean, title_folded, summary_clean, summary_folded,
-                  title_hits, summary_hits, layer, feats, title_words, summary_words) -> tuple[str, ...]:
-        """The strongest phrase of each chosen theme, shown in its sentence (or as it reads in the title).
-
-        A theme that no phrase of the theme file supports (the learned layer chose it) is shown
-        with the words that weighed most for it.
-        """
+                  title_hits, summary_hits) -> tuple[str, ...]:
+        """The strongest phrase of each chosen theme, shown in its sentence (or as it reads in the title)."""
         out: list[str] = []
         picked: set[int] = set()
         for theme_id in sorted(chosen, key=lambda t: -scores[t]):
             best = max((r for r in reasons if r[0] == theme_id), key=lambda r: (r[1], r[3]), default=None)
-            if best is None:
-                snippet = self._word_evidence(theme_id, layer, feats, title_clean, title_folded, title_words,
-                                              summary_clean, summary_folded, summary_words)
+            if best is None or best[2] in picked:
+                continue
+            picked.add(best[2])
+            _, _, pid, in_title = best
+            n_words = self._lengths[pid]
+            if in_title:
+                snippet = _locate(title_clean, title_folded, title_hits[pid], self._labels[pid], n_words, False)
             else:
-                if best[2] in picked:
-                    continue
-                picked.add(best[2])
-                _, _, pid, in_title = best
-                n_words = self._lengths[pid]
-                if in_title:
-                    snippet = _locate(title_clean, title_folded, title_hits[pid], self._labels[pid], n_words, False)
-                else:
-                    snippet = _locate(summary_clean, summary_folded, summary_hits[pid], self._labels[pid], n_words, True)
+                snippet = _locate(summary_clean, summary_folded, summary_hits[pid], self._labels[pid], n_words, True)
             if snippet and snippet not in out:
                 out.append(snippet)
             if len(out) >= MAX_EVIDENCE:
                 break
         return tuple(out)
-
-    @staticmethod
-    def _word_evidence(theme_id, layer, feats, title_clean, title_folded, title_words,
-                       summary_clean, summary_folded, summary_words) -> str:
-        if layer is None:
-            return ""
-        for _, name in layer.strongest_words(theme_id, feats)[:1]:
-            in_title = name[0] == "t"
-            stems = name[2:].split("_")
-            ws = title_words if in_title else summary_words[: learned.SUMMARY_WORDS]
-            at = _find_run(ws, stems)
-            if at is None:
-                continue
-            label = " ".join(stems)
-            if in_title:
-                return _locate(title_clean, title_folded, at, label, len(stems), False)
-            return _locate(summary_clean, summary_folded, at, label, len(stems), True)
-        return ""
-
-
-def _find_run(ws: list[str], run: list[str]) -> int | None:
-    n = len(run)
-    for i in range(len(ws) - n + 1):
-        if ws[i : i + n] == run:
-            return i
-    return None
 
 
 def _compile(effects: list[_Effect]):

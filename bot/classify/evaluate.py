@@ -120,7 +120,7 @@ class Report:
 
 def evaluate(classifier: Classifier, items: list[Labeled]) -> Report:
     report = Report()
-    threshold = {tid: classifier.threshold(tid) for tid in THEME_IDS}
+    threshold = {t.id: t.threshold for t in classifier.theme_file.themes}
     for item in items:
         c = classifier.classify(item.title, item.summary)
         report.n += 1
@@ -181,11 +181,9 @@ def _short(text: str, n: int) -> str:
 def calibrate(classifier: Classifier, items: list[Labeled]) -> dict[str, tuple[float, float, float]]:
     """Per theme: (best threshold, F1 there, F1 at the current threshold), searched over 0.30–0.80.
 
-    These are the rules' own thresholds (without the learned layer). Run on the
-    development split only; copy a threshold into the theme file when it clearly
-    beats the current one (ties go to the value nearest 0.5).
+    Run on the development split only; copy a threshold into the theme file when
+    it clearly beats the current one (ties go to the value nearest 0.5).
     """
-    classifier = classifier.rules_only()
     scored = [(classifier.classify(i.title, i.summary).scores, i.themes) for i in items]
     current = {t.id: t.threshold for t in classifier.theme_file.themes}
     out: dict[str, tuple[float, float, float]] = {}

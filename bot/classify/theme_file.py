@@ -50,7 +50,6 @@ class ThemeFile:
     argument_cues: tuple[str, ...]
     stance_cues: dict[str, dict[str, float]]  # engagement|pressure -> phrase -> weight
     themes: tuple[ThemeDef, ...]  # in THEME_IDS order
-    learned_layer: str | None = None  # path of the learned layer's weights (bot/classify/learned.py), if any
 
 
 def load_theme_file(path: str | Path = DEFAULT_THEME_FILE) -> ThemeFile:
@@ -110,17 +109,7 @@ def parse_theme_file(data: Any, where: str = "<theme file>", digest: str = "") -
         argument_cues=_terms(stance_raw.get("argument") or [], "stance.argument", where) if stance_raw.get("argument") else (),
         stance_cues=stance_cues,
         themes=tuple(by_id[tid] for tid in THEME_IDS),
-        learned_layer=_layer_path(data.get("learned_layer"), where),
     )
-
-
-def _layer_path(value: Any, where: str) -> str | None:
-    """The learned layer's file, relative to the theme file; none when the key is absent or null."""
-    if value is None or value is False:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"theme file {where}: learned_layer: must be a file name (or null for the rules alone)")
-    return str(Path(where).parent / value.strip())
 
 
 def _theme(entry: Any, index: int, where: str, contexts: dict[str, tuple[str, ...]], default_threshold: float) -> ThemeDef:
