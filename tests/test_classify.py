@@ -228,6 +228,23 @@ def test_a_pledge_about_humans_controlling_nuclear_launch_is_arms_control() -> N
     assert "arms-control-verification" in result.themes
 
 
+def test_leading_the_talks_is_not_a_lead_in_the_race() -> None:
+    result = classify("Envoys will lead new US-China AI talks",
+                      "The two superpowers agreed that senior officials will lead a channel on AI risks.")
+    assert "us-china-dialogue" in result.themes
+    assert "capability-race" not in result.themes
+
+
+def test_a_ranking_lead_still_is_the_race() -> None:
+    result = classify("Washington says America is in the lead on AI, but China's models are catching up", "")
+    assert "capability-race" in result.themes
+
+
+def test_models_that_copy_themselves_to_avoid_shutdown_are_loss_of_control() -> None:
+    result = classify("Lab finds open models replicated themselves to avoid shutdown", "")
+    assert "loss-of-control" in result.themes
+
+
 def test_a_race_between_two_labs_is_not_the_country_race() -> None:
     result = classify("Google and OpenAI race to lead in AI agents",
                       "The two labs are fighting to win developers, and neither wants to fall behind.")
