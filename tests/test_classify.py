@@ -111,6 +111,19 @@ def test_the_pronoun_us_is_not_the_united_states() -> None:
     assert "us-china-dialogue" not in c.themes
 
 
+def test_the_pronoun_i_is_not_ai_but_the_spelling_a_i_is() -> None:
+    # Split at its dots, "A.I." would be the word "I": every first-person op-ed would be about AI.
+    assert classify("Why I think Washington and Beijing must resume talks",
+                    "I argue the two presidents should meet again and agree a new channel.").themes == ()
+    assert "us-china-dialogue" in classify("Washington and Beijing must hold A.I. talks", "").themes
+
+
+def test_a_series_of_articles_is_not_a_funding_round() -> None:
+    title = "How Washington tracks chips"
+    summary = "The third part of our {} on export enforcement follows Nvidia GPUs smuggled into China."
+    assert classify(title, summary.format("series")).scores == classify(title, summary.format("run")).scores
+
+
 @pytest.mark.parametrize(
     "title, summary",
     [

@@ -9,7 +9,8 @@ Text handling:
   MAX_SUMMARY_CHARS of a summary are read (the main subject is in the lead);
 - "US", "U.S.", "UK", "UN" in capitals become the words ūs, ūk, ūn, the same
   length as the text they replace so offsets still point into the clean text
-  (the pronoun "us" never means the country);
+  (the pronoun "us" never means the country); "A.I." becomes "ai" the same way
+  (split at its dots it would be the pronoun "I");
 - words are lowercased ASCII runs; plural "s"/"ies" and possessive "'s" fold;
 - phrases written in Chinese (CJK) match as substrings, only when the item
   contains CJK characters.
@@ -33,13 +34,13 @@ DECISIVE_WEIGHT = 2.0
 
 _TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->|<[^<>]{0,2000}>", re.IGNORECASE | re.DOTALL)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
-_ACRONYM = re.compile(r"(?<![\w.])(U\.S\.A\.|U\.S\.|USA|US|U\.K\.|UK|U\.N\.|UN)(?![\w])")
+_ACRONYM = re.compile(r"(?<![\w.])(U\.S\.A\.|U\.S\.|USA|US|U\.K\.|UK|U\.N\.|UN|A\.I\.)(?![\w])")
 _WORD = re.compile(r"[a-z0-9ū]+")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _SENTENCE_END = re.compile(r"[.!?。！？;；\n]")
 _SENTENCE_END_CHARS = ".!?。！？;；\n"
 
-_ACRONYM_WORD = {"US": "ūs", "USA": "ūs", "UK": "ūk", "UN": "ūn"}
+_ACRONYM_WORD = {"US": "ūs", "USA": "ūs", "UK": "ūk", "UN": "ūn", "AI": "ai"}
 
 
 def clean_text(text: str, limit: int) -> str:
