@@ -206,6 +206,24 @@ def test_an_unknown_context_group_is_an_error(tmp_path: Path) -> None:
         load_theme_file(path)
 
 
+def test_a_phrase_ending_in_a_skipped_article_is_an_error_naming_it(tmp_path: Path) -> None:
+    # Matching skips "a", "an" and "the": "series a" would silently match every "series".
+    path = _theme_file_with(tmp_path, lambda d: d["off_topic"].update({"series a": 1.5}))
+    with pytest.raises(ConfigError, match=r"off_topic: 'series a': ends in 'a', which matching skips"):
+        Classifier.load(path)
+    path = _theme_file_with(tmp_path, lambda d: d["themes"][2]["phrases"].update({"the": 1.0}))
+    with pytest.raises(ConfigError, match=r"themes \(capability-race\): phrases: 'the': has no word that matching reads"):
+        Classifier.load(path)
+
+
+def test_an_article_inside_a_phrase_is_skipped_on_both_sides(tmp_path: Path) -> None:
+    def only_phrase(d) -> None:
+        d["themes"][2].update(requires=[], rules=[], phrases={"narrow the gap": 2.0})
+    classifier = Classifier.load(_theme_file_with(tmp_path, only_phrase))
+    for title in ("Labs narrow the gap", "Labs narrow a gap", "Labs narrow gap"):
+        assert classifier.classify("", title).scores["capability-race"] == 0.5, title
+
+
 def test_a_file_that_is_not_yaml_is_an_error(tmp_path: Path) -> None:
     path = tmp_path / "themes.yaml"
     path.write_text("themes: [\n  - id: x\n", encoding="utf-8")
@@ -239,6 +257,37 @@ def test_ai_help_for_bioterrorists_is_misuse_even_without_a_listed_phrase() -> N
 def test_a_pledge_about_humans_controlling_nuclear_launch_is_arms_control() -> None:
     result = classify("Can anyone verify a pledge to keep humans in control of nuclear launch?", "")
     assert "arms-control-verification" in result.themes
+
+
+def test_a_model_that_ignores_its_shutdown_command_is_loss_of_control() -> None:
+    result = classify("Lab test: reasoning model bypasses shutdown instructions",
+                      "Evaluators say the model edited a script so that a shutdown command would not run.")
+    assert result.themes == ("loss-of-control",)
+
+
+def test_a_human_rights_treaty_on_ai_is_multilateral_not_arms_control() -> None:
+    result = classify("Three more states sign the Council of Europe AI treaty",
+                      "The Framework Convention on AI and human rights now has sixteen signatories.")
+    assert "multilateral-governance" in result.themes
+    assert "arms-control-verification" not in result.themes
+
+
+def test_quarterly_gpu_demand_is_market_news_not_export_controls() -> None:
+    result = classify("Chipmaker tops Q3 forecasts as Blackwell GPU demand outruns supply",
+                      "Data center revenue again drove the quarter.")
+    assert not result.relevant
+
+
+def test_who_hosts_the_worlds_ai_supercomputers_is_about_compute() -> None:
+    result = classify("Most AI supercomputer capacity sits in the US, with China second",
+                      "A tracker of GPU clusters puts three quarters of global performance in America.")
+    assert "export-controls-compute" in result.themes
+
+
+def test_crisis_controls_for_ai_between_the_two_governments_are_incident_response() -> None:
+    result = classify("US and China discuss AI crisis controls before the leaders meet", "")
+    assert "incident-response" in result.themes
+    assert "us-china-dialogue" in result.themes
 
 
 def test_leading_the_talks_is_not_a_lead_in_the_race() -> None:

@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass
 
 from bot.classify.theme_file import ThemeFile
+from bot.errors import ConfigError
 from bot.themes import THEME_IDS
 
 MAX_TITLE_CHARS = 1_000
@@ -95,6 +96,7 @@ def stem(word: str) -> str:
 
 # Skipped on both sides, so "close the gap" also matches "closes gap" and "close a gap".
 _SKIP = frozenset({"s", "the", "a", "an"})
+_ARTICLES = frozenset({"the", "a", "an"})
 
 
 def words(folded: str) -> list[str]:
@@ -165,8 +167,15 @@ class Matcher:
             key: tuple[str, ...] | str = phrase
         else:
             key = tuple(words(fold_text(phrase)))
-            if not key:
-                return
+            # A trailing "a"/"an"/"the" is skipped in matching, so "series a" would silently
+            # match every "series": refuse it (and a phrase of skipped words only) by name.
+            written = _WORD.findall(fold_text(phrase))
+            if not key or written[-1] in _ARTICLES:
+                raise ConfigError(
+                    f"theme file {self.tf.path}: {_field(effect)}: {phrase!r}: "
+                    + (f"ends in {written[-1]!r}, which matching skips (\"a\", \"an\", \"the\" are ignored); "
+                       "add the word that follows it or drop it" if written and key
+                       else "has no word that matching reads (\"a\", \"an\", \"the\" and punctuation are ignored)"))
         pid = self._ids.get(key)
         if pid is None:
             pid = len(self._effects)
@@ -355,6 +364,17 @@ class Matcher:
             if len(out) >= MAX_EVIDENCE:
                 break
         return tuple(out)
+
+
+def _field(effect: _Effect) -> str:
+    """Where in the theme file a phrase with this effect is written, for error messages."""
+    if effect.kind in ("theme", "negative"):
+        return f"themes ({effect.target}): {'phrases' if effect.kind == 'theme' else 'negative'}"
+    if effect.kind == "context":
+        return f"contexts: {effect.target}"
+    if effect.kind == "off":
+        return "off_topic"
+    return f"stance: {effect.kind}"
 
 
 def _compile(effects: list[_Effect]):
