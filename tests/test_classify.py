@@ -118,6 +118,12 @@ def test_the_pronoun_i_is_not_ai_but_the_spelling_a_i_is() -> None:
     assert "us-china-dialogue" in classify("Washington and Beijing must hold A.I. talks", "").themes
 
 
+def test_the_word_most_is_not_chinas_science_ministry() -> None:
+    result = classify("Getty loses most of its UK case against Stability AI",
+                      "The High Court found the model weights did not store copies of the photographs.")
+    assert not result.relevant
+
+
 def test_a_series_of_articles_is_not_a_funding_round() -> None:
     title = "How Washington tracks chips"
     summary = "The third part of our {} on export enforcement follows Nvidia GPUs smuggled into China."
