@@ -313,6 +313,12 @@ def test_models_that_copy_themselves_to_avoid_shutdown_are_loss_of_control() -> 
     assert "loss-of-control" in result.themes
 
 
+def test_talks_to_prevent_an_arms_race_with_china_are_not_the_race_itself() -> None:
+    result = classify("Washington and Beijing must talk to prevent an AI arms race with China", "")
+    assert "us-china-dialogue" in result.themes
+    assert "capability-race" not in result.themes
+
+
 def test_a_race_between_two_labs_is_not_the_country_race() -> None:
     result = classify("Google and OpenAI race to lead in AI agents",
                       "The two labs are fighting to win developers, and neither wants to fall behind.")
