@@ -314,7 +314,7 @@ def test_models_that_copy_themselves_to_avoid_shutdown_are_loss_of_control() -> 
 
 
 def test_talks_to_prevent_an_arms_race_with_china_are_not_the_race_itself() -> None:
-    result = classify("Washington and Beijing must talk to prevent an AI arms race with China", "")
+    result = classify("America should open AI talks to prevent an AI arms race with China", "")
     assert "us-china-dialogue" in result.themes
     assert "capability-race" not in result.themes
 
