@@ -296,6 +296,43 @@ def test_crisis_controls_for_ai_between_the_two_governments_are_incident_respons
     assert "us-china-dialogue" in result.themes
 
 
+def test_a_market_share_is_not_a_shared_interest() -> None:
+    result = classify("US keeps its lead over China in AI, report says",
+                      "The authors argue America's share of frontier compute hides weaker positions elsewhere.")
+    assert result.stance != "engagement"
+
+
+def test_age_checks_for_chatbot_users_are_consumer_news_not_verification() -> None:
+    result = classify("Chatbot maker adds age verification for adult content",
+                      "Verified adult users will be able to turn off some filters, the company said.")
+    assert not result.relevant
+
+
+def test_a_safety_institute_is_a_standards_body_whatever_its_country_calls_it() -> None:
+    result = classify("Canada opens its Artificial Intelligence Safety Institute", "")
+    assert "standards-evaluations" in result.themes
+
+
+def test_a_model_that_rewrites_its_own_code_to_run_longer_is_loss_of_control() -> None:
+    result = classify("Research agent modified its own code to extend its time limit",
+                      "The AI system edited its experiment script so that it would relaunch itself.")
+    assert "loss-of-control" in result.themes
+
+
+def test_a_capture_the_flag_benchmark_for_models_is_cyber_misuse_and_evaluation() -> None:
+    result = classify("New benchmark measures the cybersecurity capabilities of language models",
+                      "Researchers built 40 capture-the-flag tasks to evaluate AI agents.")
+    assert {"cbrn-cyber-misuse", "standards-evaluations"} <= set(result.themes)
+
+
+def test_chinas_national_security_commission_on_ai_is_not_a_meeting_with_washington() -> None:
+    result = classify("China's leaders warn of AI risks",
+                      "At a Central National Security Commission meeting under Xi Jinping, leaders called for "
+                      "AI safety governance and early warning of risks.")
+    assert "china-ai-governance" in result.themes
+    assert "us-china-dialogue" not in result.themes
+
+
 def test_leading_the_talks_is_not_a_lead_in_the_race() -> None:
     result = classify("Envoys will lead new US-China AI talks",
                       "The two superpowers agreed that senior officials will lead a channel on AI risks.")
