@@ -333,6 +333,42 @@ def test_chinas_national_security_commission_on_ai_is_not_a_meeting_with_washing
     assert "us-china-dialogue" not in result.themes
 
 
+def test_a_chip_keynote_without_controls_or_china_is_product_news() -> None:
+    result = classify("Nvidia keynote: Blackwell Ultra ships this year",
+                      "The CEO also previewed the next GPU architecture and new AI software for data centers.")
+    assert not result.relevant
+
+
+def test_a_chief_executives_agi_forecast_is_not_a_loss_of_control_warning() -> None:
+    result = classify("Tech investor expects artificial general intelligence within ten years",
+                      "He said AGI would arrive within a decade and that his firm wants to be its biggest user.")
+    assert "loss-of-control" not in result.themes
+
+
+def test_an_op_ed_against_the_zero_sum_race_story_argues_for_engagement() -> None:
+    result = classify("The AI arms race with China isn't inevitable",
+                      "The author argues that the zero-sum framing could become self-fulfilling.")
+    assert result.stance == "engagement"
+
+
+def test_an_op_ed_that_calls_the_dialogue_a_stall_tactic_argues_for_pressure() -> None:
+    result = classify("The US-China AI dialogue is a trap",
+                      "The author calls the talks a stall tactic whose real aim is to weaken chip controls.")
+    assert result.stance == "pressure"
+
+
+def test_unesco_meetings_on_ai_are_multilateral() -> None:
+    result = classify("UNESCO gathers ministers on the ethics of artificial intelligence", "")
+    assert result.themes == ("multilateral-governance",)
+
+
+def test_the_white_house_as_the_source_of_a_statement_is_not_us_policy() -> None:
+    result = classify("Biden and Xi agree humans must control nuclear weapons decisions, White House says",
+                      "The leaders said military AI should be developed with care.")
+    assert "us-ai-policy" not in result.themes
+    assert {"us-china-dialogue", "arms-control-verification"} <= set(result.themes)
+
+
 def test_leading_the_talks_is_not_a_lead_in_the_race() -> None:
     result = classify("Envoys will lead new US-China AI talks",
                       "The two superpowers agreed that senior officials will lead a channel on AI risks.")
