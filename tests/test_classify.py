@@ -124,6 +124,17 @@ def test_the_word_most_is_not_chinas_science_ministry() -> None:
     assert not result.relevant
 
 
+def test_los_angeles_is_not_losing_the_race() -> None:
+    result = classify("Los Angeles studios sue Chinese AI video app", "The suit says the app copies their characters.")
+    assert "capability-race" not in result.themes
+
+
+def test_a_smuggling_scheme_is_not_a_scheming_model() -> None:
+    result = classify("Prosecutors charge three in AI chip smuggling scheme",
+                      "The scheme routed Nvidia GPUs to China through Malaysia.")
+    assert result.themes == ("export-controls-compute",)
+
+
 def test_a_series_of_articles_is_not_a_funding_round() -> None:
     title = "How Washington tracks chips"
     summary = "The third part of our {} on export enforcement follows Nvidia GPUs smuggled into China."
