@@ -229,7 +229,7 @@ def test_a_phrase_ending_in_a_skipped_article_is_an_error_naming_it(tmp_path: Pa
     with pytest.raises(ConfigError, match=r"off_topic: 'series a': ends in 'a', which matching skips"):
         Classifier.load(path)
     path = _theme_file_with(tmp_path, lambda d: d["themes"][2]["phrases"].update({"the": 1.0}))
-    with pytest.raises(ConfigError, match=r"themes \(capability-race\): phrases: 'the': has no word that matching reads"):
+    with pytest.raises(ConfigError, match=r"themes\[2\] \(capability-race\): phrases: 'the': has no word that matching reads"):
         Classifier.load(path)
 
 

@@ -172,7 +172,7 @@ class Matcher:
             written = _WORD.findall(fold_text(phrase))
             if not key or written[-1] in _ARTICLES:
                 raise ConfigError(
-                    f"theme file {self.tf.path}: {_field(effect)}: {phrase!r}: "
+                    f"theme file {self.tf.path}: {_field(effect, self.tf)}: {phrase!r}: "
                     + (f"ends in {written[-1]!r}, which matching skips (\"a\", \"an\", \"the\" are ignored); "
                        "add the word that follows it or drop it" if written and key
                        else "has no word that matching reads (\"a\", \"an\", \"the\" and punctuation are ignored)"))
@@ -366,10 +366,11 @@ class Matcher:
         return tuple(out)
 
 
-def _field(effect: _Effect) -> str:
-    """Where in the theme file a phrase with this effect is written, for error messages."""
+def _field(effect: _Effect, tf: ThemeFile) -> str:
+    """Where in the theme file a phrase with this effect is written, as the loader's errors name it."""
     if effect.kind in ("theme", "negative"):
-        return f"themes ({effect.target}): {'phrases' if effect.kind == 'theme' else 'negative'}"
+        index = [t.id for t in tf.themes].index(effect.target)
+        return f"themes[{index}] ({effect.target}): {'phrases' if effect.kind == 'theme' else 'negative'}"
     if effect.kind == "context":
         return f"contexts: {effect.target}"
     if effect.kind == "off":
