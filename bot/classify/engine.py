@@ -169,13 +169,13 @@ class Matcher:
             key = tuple(words(fold_text(phrase)))
             # A trailing "a"/"an"/"the" is skipped in matching, so "series a" would silently
             # match every "series": refuse it (and a phrase of skipped words only) by name.
-            written = _WORD.findall(fold_text(phrase))
-            if not key or written[-1] in _ARTICLES:
-                raise ConfigError(
-                    f"theme file {self.tf.path}: {_field(effect, self.tf)}: {phrase!r}: "
-                    + (f"ends in {written[-1]!r}, which matching skips (\"a\", \"an\", \"the\" are ignored); "
-                       "add the word that follows it or drop it" if written and key
-                       else "has no word that matching reads (\"a\", \"an\", \"the\" and punctuation are ignored)"))
+            if not key:
+                raise self._refused(phrase, effect, "has no word that matching reads "
+                                    "(\"a\", \"an\", \"the\" and punctuation are ignored)")
+            last = _WORD.findall(fold_text(phrase))[-1]
+            if last in _ARTICLES:
+                raise self._refused(phrase, effect, f"ends in {last!r}, which matching skips "
+                                    "(\"a\", \"an\", \"the\" are ignored); add the word that follows it or drop it")
         pid = self._ids.get(key)
         if pid is None:
             pid = len(self._effects)
@@ -201,6 +201,9 @@ class Matcher:
                     effects[k] = effect
                 return
         effects.append(effect)
+
+    def _refused(self, phrase: str, effect: _Effect, why: str) -> ConfigError:
+        return ConfigError(f"theme file {self.tf.path}: {_field(effect, self.tf)}: {phrase!r}: {why}")
 
     def scan(self, folded: str) -> dict[int, int]:
         """Phrase id -> index of its first occurrence (a word index, or -1 - char offset for CJK)."""
