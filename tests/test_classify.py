@@ -503,3 +503,44 @@ def test_spellings_that_fold_to_the_same_words_count_once_at_the_highest_weight(
     scale = classifier.theme_file.scale
     score = classifier.classify("News", "Hackers struck again.").scores["cbrn-cyber-misuse"]
     assert score == round(1.0 / (1.0 + scale), 4)  # not 1.75: one phrase, its highest weight
+
+
+def test_a_light_word_in_the_title_does_not_make_the_title_about_its_theme() -> None:
+    # "frontier" leans towards the race only faintly; the title is about a US order for testing,
+    # and the race named in the summary's last clause is context.
+    result = classify("Trump signs executive order for voluntary testing of frontier models before release",
+                      "Under the order, CAISI may test new models for up to 30 days before release; an earlier "
+                      "draft stalled over fears of slowing the race with China.")
+    assert {"us-ai-policy", "standards-evaluations"} <= set(result.themes)
+    assert "capability-race" not in result.themes
+
+
+def test_defence_chiefs_talking_about_taiwan_without_ai_are_off_topic() -> None:
+    result = classify("US and Chinese defence chiefs meet after leaders' summit",
+                      "The two defense chiefs discussed Taiwan and the South China Sea in their first meeting.")
+    assert not result.relevant
+
+
+def test_an_ai_information_sharing_center_is_incident_response() -> None:
+    result = classify("Officials say an AI information sharing and analysis center is still being planned",
+                      "CISA says the AI-ISAC named in the AI Action Plan has no launch date yet.")
+    assert "incident-response" in result.themes
+
+
+def test_another_countrys_ministry_is_not_chinas_government() -> None:
+    result = classify("South Korea's science ministry enforces labelling of AI-generated content",
+                      "Firms must watermark AI output under the new law, the ministry said.")
+    assert "china-ai-governance" not in result.themes
+
+
+def test_an_arms_race_named_as_a_fear_is_not_a_claim_about_who_leads() -> None:
+    result = classify("US-China AI talks are needed as fears of an arms race grow",
+                      "Officials in Washington and Beijing want a channel on military AI risks.")
+    assert "us-china-dialogue" in result.themes
+    assert "capability-race" not in result.themes
+
+
+def test_jailbreak_testing_of_a_model_is_an_evaluation() -> None:
+    result = classify("Researchers jailbreak a Chinese model with every prompt they try",
+                      "Testing with HarmBench gave a 100% attack success rate against DeepSeek's reasoning model.")
+    assert "standards-evaluations" in result.themes

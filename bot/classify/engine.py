@@ -32,6 +32,9 @@ MAX_EVIDENCE_CHARS = 160
 MAX_EVIDENCE = 3
 # A phrase of this weight decides a theme on its own (with scale 2 and threshold 0.5).
 DECISIVE_WEIGHT = 2.0
+# A title phrase lighter than this ("frontier" for the capability race) is a passing word, not
+# what the title is about: it does not make its theme the title's subject.
+TITLE_SUBJECT_WEIGHT = 0.5
 
 _TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->|<[^<>]{0,2000}>", re.IGNORECASE | re.DOTALL)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
@@ -266,7 +269,7 @@ class Matcher:
                     if in_title and weight >= DECISIVE_WEIGHT:
                         decisive.add(target)
                     reasons.append((target, weight * boost, pid, in_title))
-                    if in_title:
+                    if in_title and weight >= TITLE_SUBJECT_WEIGHT:
                         titled.add(target)
                 for target, weight in negative:
                     penalty[target] += weight * boost
