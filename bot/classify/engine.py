@@ -97,9 +97,9 @@ def stem(word: str) -> str:
     return out
 
 
-# Skipped on both sides, so "close the gap" also matches "closes gap" and "close a gap".
-_SKIP = frozenset({"s", "the", "a", "an"})
 _ARTICLES = frozenset({"the", "a", "an"})
+# Skipped on both sides, so "close the gap" also matches "closes gap" and "close a gap".
+_SKIP = _ARTICLES | {"s"}
 
 
 def words(folded: str) -> list[str]:
