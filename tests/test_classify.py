@@ -236,6 +236,7 @@ def test_a_phrase_ending_in_a_skipped_article_is_an_error_naming_it(tmp_path: Pa
 def test_an_article_inside_a_phrase_is_skipped_on_both_sides(tmp_path: Path) -> None:
     def only_phrase(d) -> None:
         d["themes"][2].update(requires=[], rules=[], phrases={"narrow the gap": 2.0})
+        d["relevance_requires"] = []
     classifier = Classifier.load(_theme_file_with(tmp_path, only_phrase))
     for title in ("Labs narrow the gap", "Labs narrow a gap", "Labs narrow gap"):
         assert classifier.classify("", title).scores["capability-race"] == 0.5, title
@@ -433,6 +434,7 @@ def test_a_concept_rule_names_actors_and_topic_together(tmp_path: Path) -> None:
         d["contexts"]["probe"] = ["rover", "lander"]
         d["themes"][0]["rules"] = [{"all": ["planet", "probe"], "weight": 3.0}]
         d["themes"][0]["requires"] = []
+        d["relevance_requires"] = []
     classifier = Classifier.load(_theme_file_with(tmp_path, only_rules))
     assert "us-china-dialogue" in classifier.classify("A lander reaches Mars", "").themes
     assert "us-china-dialogue" not in classifier.classify("A lander reaches the Moon", "").themes
@@ -444,6 +446,7 @@ def test_a_title_only_rule_ignores_the_same_concepts_in_the_summary(tmp_path: Pa
         d["contexts"]["probe"] = ["rover", "lander"]
         d["themes"][0]["rules"] = [{"all": ["planet", "probe"], "title": True, "weight": 3.0}]
         d["themes"][0]["requires"] = []
+        d["relevance_requires"] = []
     classifier = Classifier.load(_theme_file_with(tmp_path, title_rule))
     assert "us-china-dialogue" in classifier.classify("A lander reaches Mars", "").themes
     assert "us-china-dialogue" not in classifier.classify("Space news", "A lander reaches Mars.").themes
@@ -498,6 +501,7 @@ def test_spellings_that_fold_to_the_same_words_count_once_at_the_highest_weight(
     def spellings(d) -> None:
         d["themes"][4]["requires"] = []
         d["themes"][4]["rules"] = []
+        d["relevance_requires"] = []
         d["themes"][4]["phrases"] = {"hacker": 0.5, "hackers": 1.0, "Hackers": 0.25}
     classifier = Classifier.load(_theme_file_with(tmp_path, spellings))
     scale = classifier.theme_file.scale
@@ -544,3 +548,45 @@ def test_jailbreak_testing_of_a_model_is_an_evaluation() -> None:
     result = classify("Researchers jailbreak a Chinese model with every prompt they try",
                       "Testing with HarmBench gave a 100% attack success rate against DeepSeek's reasoning model.")
     assert "standards-evaluations" in result.themes
+
+
+def test_politics_news_without_any_ai_term_is_off_topic() -> None:
+    # Every theme is about AI: Congress, the White House and a hearing are not enough.
+    result = classify("GOP leaders say the White House budget bill will pass the Senate",
+                      "Republicans in Congress scheduled a hearing; Democrats vowed to fight the proposal.")
+    assert not result.relevant
+    assert result.themes == () and set(result.scores.values()) == {0.0}
+
+
+def test_a_border_between_two_countries_is_not_frontier_ai() -> None:
+    result = classify("A library straddles the frontier between the US and Canada",
+                      "The building is a symbol of cooperation between the two countries; their leaders met there.")
+    assert not result.relevant
+
+
+def test_a_chip_term_alone_is_enough_ai_context_for_export_controls() -> None:
+    result = classify("Commerce adds Chinese chipmakers to the entity list",
+                      "The rule restricts exports of semiconductor manufacturing equipment to SMIC.")
+    assert result.themes == ("export-controls-compute",)
+
+
+def test_a_lab_named_only_by_its_name_is_an_ai_item() -> None:
+    result = classify("xAI's new safety framework is weak, a researcher says",
+                      "Its misalignment trigger relies on a single benchmark score.")
+    assert "standards-evaluations" in result.themes
+
+
+def test_relevance_requires_names_known_context_groups(tmp_path: Path) -> None:
+    path = _theme_file_with(tmp_path, lambda d: d.update(relevance_requires=["ai|mars"]))
+    with pytest.raises(ConfigError, match=r"relevance_requires: unknown context group 'mars'"):
+        load_theme_file(path)
+    path = _theme_file_with(tmp_path, lambda d: d.update(relevance_requires="ai"))
+    with pytest.raises(ConfigError, match=r"relevance_requires: must be a list of context groups"):
+        load_theme_file(path)
+
+
+def test_without_relevance_requires_a_theme_needs_no_ai_term(tmp_path: Path) -> None:
+    path = _theme_file_with(tmp_path, lambda d: d.pop("relevance_requires"))
+    politics = ("GOP leaders say the White House budget bill will pass the Senate",
+                "Republicans in Congress scheduled a hearing; Democrats vowed to fight the proposal.")
+    assert Classifier.load(path).classify(*politics).scores["us-ai-policy"] > 0

@@ -15,7 +15,7 @@ from bot.classify.engine import Matcher
 from bot.classify.theme_file import DEFAULT_THEME_FILE, ThemeFile, load_theme_file
 
 # Bump when the scoring code changes; the theme file's hash is appended.
-ENGINE_VERSION = "kw8"
+ENGINE_VERSION = "kw9"
 
 
 @dataclass(frozen=True)

@@ -278,6 +278,10 @@ class Matcher:
                 pressure += pres_w * boost
                 argued = argued or is_argument
         stance = {"engagement": engagement, "pressure": pressure}
+        if any(contexts.isdisjoint(alternatives) for alternatives in tf.relevance_requires):
+            # Every theme is about AI: an item with no AI (or chip) term anywhere is off-topic,
+            # however many politics or security words it has.
+            return Result((), dict.fromkeys(THEME_IDS, 0.0), None, False, ())
 
         scores: dict[str, float] = {}
         chosen: list[str] = []

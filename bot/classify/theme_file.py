@@ -43,6 +43,7 @@ class ThemeFile:
     secondary_ratio: float  # a further theme needs at least this share of the top theme's score
     summary_only_ratio: float  # the same share for a theme only the summary supports, when the title names another
     relevance_floor: float  # best theme of an AI item about the US or China, when none reaches its threshold
+    relevance_requires: tuple[tuple[str, ...], ...]  # context groups every relevant item has (`requires` syntax)
     contexts: dict[str, tuple[str, ...]]
     off_topic: dict[str, float]
     stance_min: float
@@ -102,6 +103,7 @@ def parse_theme_file(data: Any, where: str = "<theme file>", digest: str = "") -
         summary_only_ratio=_number(data.get("summary_only_ratio", data.get("secondary_ratio", 0.0)), "summary_only_ratio",
                                    where, 0.0, 1.0),
         relevance_floor=_number(data.get("relevance_floor", 1.0), "relevance_floor", where, 0.0, 1.0),
+        relevance_requires=_requires(data.get("relevance_requires"), "relevance_requires", where, contexts),
         contexts=contexts,
         off_topic=_weights(data.get("off_topic") or {}, "off_topic", where),
         stance_min=_number(stance_raw.get("min", 1.0), "stance.min", where, 0.0, 100.0),
@@ -110,6 +112,22 @@ def parse_theme_file(data: Any, where: str = "<theme file>", digest: str = "") -
         stance_cues=stance_cues,
         themes=tuple(by_id[tid] for tid in THEME_IDS),
     )
+
+
+def _requires(raw: Any, field: str, where: str, contexts: dict[str, tuple[str, ...]]) -> tuple[tuple[str, ...], ...]:
+    """A list of entries, each met by any of its "a|b" context groups."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise ConfigError(f"theme file {where}: {field}: must be a list of context groups (\"a|b\" means either)")
+    out: list[tuple[str, ...]] = []
+    for req in raw:
+        groups = tuple(g.strip() for g in str(req).split("|"))
+        for group in groups:
+            if group not in contexts:
+                raise ConfigError(f"theme file {where}: {field}: unknown context group {group!r}")
+        out.append(groups)
+    return tuple(out)
 
 
 def _theme(entry: Any, index: int, where: str, contexts: dict[str, tuple[str, ...]], default_threshold: float) -> ThemeDef:
@@ -129,13 +147,7 @@ def _theme(entry: Any, index: int, where: str, contexts: dict[str, tuple[str, ..
     if not isinstance(description, str) or not description.strip():
         raise ConfigError(f"theme file {where}: {label}: description: must be non-empty text")
 
-    requires: list[tuple[str, ...]] = []
-    for req in entry.get("requires") or []:
-        groups = tuple(g.strip() for g in str(req).split("|"))
-        for group in groups:
-            if group not in contexts:
-                raise ConfigError(f"theme file {where}: {label}: requires: unknown context group {group!r}")
-        requires.append(groups)
+    requires = _requires(entry.get("requires"), f"{label}: requires", where, contexts)
 
     phrases = _weights(entry.get("phrases"), f"{label}: phrases", where, required=True)
     entities = entry.get("entities") or []
