@@ -550,10 +550,13 @@ def test_jailbreak_testing_of_a_model_is_an_evaluation() -> None:
     assert "standards-evaluations" in result.themes
 
 
+POLITICS_WITHOUT_AI = ("GOP leaders say the White House budget bill will pass the Senate",
+                      "Republicans in Congress scheduled a hearing; Democrats vowed to fight the proposal.")
+
+
 def test_politics_news_without_any_ai_term_is_off_topic() -> None:
     # Every theme is about AI: Congress, the White House and a hearing are not enough.
-    result = classify("GOP leaders say the White House budget bill will pass the Senate",
-                      "Republicans in Congress scheduled a hearing; Democrats vowed to fight the proposal.")
+    result = classify(*POLITICS_WITHOUT_AI)
     assert not result.relevant
     assert result.themes == () and set(result.scores.values()) == {0.0}
 
@@ -587,6 +590,4 @@ def test_relevance_requires_names_known_context_groups(tmp_path: Path) -> None:
 
 def test_without_relevance_requires_a_theme_needs_no_ai_term(tmp_path: Path) -> None:
     path = _theme_file_with(tmp_path, lambda d: d.pop("relevance_requires"))
-    politics = ("GOP leaders say the White House budget bill will pass the Senate",
-                "Republicans in Congress scheduled a hearing; Democrats vowed to fight the proposal.")
-    assert Classifier.load(path).classify(*politics).scores["us-ai-policy"] > 0
+    assert Classifier.load(path).classify(*POLITICS_WITHOUT_AI).scores["us-ai-policy"] > 0

@@ -35,37 +35,46 @@ def manifest() -> dict[str, int]:
         return {row["file"]: int(row["feedparser_unique_entries"]) for row in csv.DictReader(handle, delimiter="\t")}
 
 
-@pytest.mark.skipif(not (CORPUS / "MANIFEST.tsv").exists(), reason=f"feed corpus not present at {CORPUS}")
-async def test_the_real_world_corpus_is_stored_entry_for_entry_and_a_second_poll_adds_nothing(sqlite_db):
-    expected = manifest()
+needs_corpus = pytest.mark.skipif(not (CORPUS / "MANIFEST.tsv").exists(), reason=f"feed corpus not present at {CORPUS}")
+
+
+@pytest.fixture
+async def corpus_feeds():
+    """Every file of the corpus served from loopback, as a feeds file naming each by its file name."""
+    names = list(manifest())
     server = await FeedServer().start()
     try:
-        for name in expected:
+        for name in names:
             server.serve(f"/{name}", (CORPUS / name).read_bytes(), "application/xml")
-        file = feeds(*[(name, server.url(f"/{name}")) for name in expected])
-        settings = make_settings(BRIEFBOT_MAX_BODY_BYTES=10 * 1024 * 1024, BRIEFBOT_PARSE_WORKERS=2)
-        async with Poller(sqlite_db, settings) as poller:
-            first = await poller.poll_all(file)
-            health = {h.name: h for h in await feed_health(sqlite_db)}
-            for name, unique in expected.items():
-                row = health[name]
-                if name in BROKEN:
-                    assert (row.last_status, row.last_error, row.items) == ("error", BROKEN[name], 0)
-                    continue
-                assert row.last_status == "ok", f"{name}: {row.last_error}"
-                assert row.items == unique - EMPTY_ENTRIES_SKIPPED.get(name, 0), name
-            assert first.failed == len(BROKEN)
-
-            second = await poller.poll_all(file)
-            assert (second.new_items, second.updated_items, second.not_modified) == (0, 0, len(expected) - len(BROKEN))
-
-            # Even when every document is parsed and stored again, identities and content are stable.
-            async with sqlite_db.transaction() as session:
-                await session.execute(update(Feed).values(etag=None, last_modified=None, body_sha256=None))
-            third = await poller.poll_all(file)
-            assert (third.ok, third.new_items, third.updated_items) == (len(expected) - len(BROKEN), 0, 0)
+        yield feeds(*[(name, server.url(f"/{name}")) for name in names])
     finally:
         await server.stop()
+
+
+@needs_corpus
+async def test_the_real_world_corpus_is_stored_entry_for_entry_and_a_second_poll_adds_nothing(sqlite_db, corpus_feeds):
+    expected = manifest()
+    settings = make_settings(BRIEFBOT_MAX_BODY_BYTES=10 * 1024 * 1024, BRIEFBOT_PARSE_WORKERS=2)
+    async with Poller(sqlite_db, settings) as poller:
+        first = await poller.poll_all(corpus_feeds)
+        health = {h.name: h for h in await feed_health(sqlite_db)}
+        for name, unique in expected.items():
+            row = health[name]
+            if name in BROKEN:
+                assert (row.last_status, row.last_error, row.items) == ("error", BROKEN[name], 0)
+                continue
+            assert row.last_status == "ok", f"{name}: {row.last_error}"
+            assert row.items == unique - EMPTY_ENTRIES_SKIPPED.get(name, 0), name
+        assert first.failed == len(BROKEN)
+
+        second = await poller.poll_all(corpus_feeds)
+        assert (second.new_items, second.updated_items, second.not_modified) == (0, 0, len(expected) - len(BROKEN))
+
+        # Even when every document is parsed and stored again, identities and content are stable.
+        async with sqlite_db.transaction() as session:
+            await session.execute(update(Feed).values(etag=None, last_modified=None, body_sha256=None))
+        third = await poller.poll_all(corpus_feeds)
+        assert (third.ok, third.new_items, third.updated_items) == (len(expected) - len(BROKEN), 0, 0)
 
 
 # The AI Security Institute's blog is the one feed of the corpus on this bot's subject.
@@ -77,28 +86,20 @@ ON_SUBJECT = "059-uk-aisi-blog-generated.xml"
 GENERAL_FEED_ITEMS_WITH_A_THEME = 14
 
 
-@pytest.mark.skipif(not (CORPUS / "MANIFEST.tsv").exists(), reason=f"feed corpus not present at {CORPUS}")
-async def test_general_news_feeds_put_almost_nothing_in_a_digest(sqlite_db):
-    expected = manifest()
-    server = await FeedServer().start()
-    try:
-        for name in expected:
-            server.serve(f"/{name}", (CORPUS / name).read_bytes(), "application/xml")
-        file = feeds(*[(name, server.url(f"/{name}")) for name in expected])
-        settings = make_settings(BRIEFBOT_MAX_BODY_BYTES=10 * 1024 * 1024)
-        async with Poller(sqlite_db, settings, classify=default_classifier()) as poller:
-            await poller.poll_all(file)
-        async with sqlite_db.transaction() as session:
-            rows = (await session.execute(
-                select(Feed.name, func.count(Item.id))
-                .join(ItemSource, ItemSource.feed_id == Feed.id).join(Item, Item.id == ItemSource.item_id)
-                .where(Item.relevant.is_(True)).group_by(Feed.name)
-            )).all()
-        relevant = dict(rows)
-        on_subject = relevant.pop(ON_SUBJECT, 0)
-        assert sum(relevant.values()) <= GENERAL_FEED_ITEMS_WITH_A_THEME, relevant
-        # 58 of its 95 posts today; the others are grants, partnerships and research the themes do not
-        # name, and a few evaluation posts the rules miss.
-        assert on_subject >= 50
-    finally:
-        await server.stop()
+@needs_corpus
+async def test_general_news_feeds_put_almost_nothing_in_a_digest(sqlite_db, corpus_feeds):
+    settings = make_settings(BRIEFBOT_MAX_BODY_BYTES=10 * 1024 * 1024)
+    async with Poller(sqlite_db, settings, classify=default_classifier()) as poller:
+        await poller.poll_all(corpus_feeds)
+    async with sqlite_db.transaction() as session:
+        rows = (await session.execute(
+            select(Feed.name, func.count(Item.id))
+            .join(ItemSource, ItemSource.feed_id == Feed.id).join(Item, Item.id == ItemSource.item_id)
+            .where(Item.relevant.is_(True)).group_by(Feed.name)
+        )).all()
+    relevant = dict(rows)
+    on_subject = relevant.pop(ON_SUBJECT, 0)
+    assert sum(relevant.values()) <= GENERAL_FEED_ITEMS_WITH_A_THEME, relevant
+    # 58 of its 95 posts today; the others are grants, partnerships and research the themes do not
+    # name, and a few evaluation posts the rules miss.
+    assert on_subject >= 50
