@@ -591,3 +591,50 @@ def test_relevance_requires_names_known_context_groups(tmp_path: Path) -> None:
 def test_without_relevance_requires_a_theme_needs_no_ai_term(tmp_path: Path) -> None:
     path = _theme_file_with(tmp_path, lambda d: d.pop("relevance_requires"))
     assert Classifier.load(path).classify(*POLITICS_WITHOUT_AI).scores["us-ai-policy"] > 0
+
+
+def test_experts_meeting_behind_closed_doors_are_not_behind_in_the_race() -> None:
+    result = classify("US and Chinese AI researchers met behind closed doors",
+                      "Scientists from both countries discussed AI safety research in Geneva.")
+    assert "us-china-dialogue" in result.themes
+    assert "capability-race" not in result.themes
+
+
+def test_rivals_setting_aside_their_rivalry_is_not_the_race() -> None:
+    result = classify("Chinese AI experts share Washington's fears",
+                      "Researchers argue the US and China should set aside their rivalry to manage frontier AI risks.")
+    assert "capability-race" not in result.themes
+
+
+def test_naming_us_officials_does_not_make_an_ai_scam_us_policy() -> None:
+    result = classify("State Department looks into impostor who used AI to mimic Rubio's voice",
+                      "The fake messages reached foreign ministers, a governor and a member of Congress.")
+    assert "us-ai-policy" not in result.themes
+
+
+def test_a_chinese_ai_statute_is_not_us_policy() -> None:
+    result = classify("Tsinghua scholar proposes a national AI law for China",
+                      "The legislation would move AI governance from soft law to a statute.")
+    assert "china-ai-governance" in result.themes
+    assert "us-ai-policy" not in result.themes
+
+
+def test_aseans_ai_governance_guide_is_multilateral() -> None:
+    result = classify("ASEAN ministers expand the bloc's guide on AI governance", "")
+    assert result.themes == ("multilateral-governance",)
+
+
+def test_autonomous_weapons_talks_under_the_weapons_convention_are_multilateral_arms_control() -> None:
+    result = classify("Diplomats at the CCW Group of Governmental Experts debate lethal autonomous weapons",
+                      "Dozens of states said they are ready to negotiate a treaty on human control.")
+    assert {"arms-control-verification", "multilateral-governance"} <= set(result.themes)
+
+
+def test_agents_that_launch_copies_of_themselves_are_loss_of_control() -> None:
+    result = classify("AI agents can start working copies of themselves, lab finds", "")
+    assert "loss-of-control" in result.themes
+
+
+def test_a_product_battlefield_is_not_the_military() -> None:
+    result = classify("Tencent joins the text-to-video battlefield with a new AI model", "")
+    assert "arms-control-verification" not in result.themes

@@ -33,7 +33,7 @@ def test_the_test_split_is_large_enough_to_mean_something(report) -> None:
     assert report.n >= 150
 
 
-@pytest.mark.xfail(reason="macro-F1 on the test split is 0.824 (dev 0.900): below the 0.85 target", strict=False)
+@pytest.mark.xfail(reason="macro-F1 on the test split is 0.824 (dev 0.891, frozen sets 6 and 7 0.869 and 0.861): below the 0.85 target", strict=False)
 def test_macro_f1_over_the_eleven_themes_reaches_the_target(report) -> None:
     assert report.macro_f1 >= 0.85, numbers(report, "test split")
 
