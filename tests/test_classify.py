@@ -249,6 +249,15 @@ def test_a_file_that_is_not_yaml_is_an_error(tmp_path: Path) -> None:
         load_theme_file(path)
 
 
+def test_a_phrase_written_twice_in_one_theme_is_an_error_naming_it(tmp_path: Path) -> None:
+    # YAML itself would keep the later weight without a word.
+    text = DEFAULT_THEME_FILE.read_text(encoding="utf-8")
+    path = tmp_path / "themes.yaml"
+    path.write_text(text.replace("      race with China: 2.0\n", "      race with China: 2.0\n      race with China: 0.5\n", 1), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"line \d+: 'race with China' is written twice"):
+        load_theme_file(path)
+
+
 def test_the_bundled_theme_file_defines_every_theme_with_examples() -> None:
     tf = load_theme_file()
     assert tuple(t.id for t in tf.themes) == THEME_IDS
